@@ -1,0 +1,31 @@
+"""Drop-in DataTrove blocks for code curation.
+
+    from snowcoder_hf.pipeline import DocumentFileReader, CodeWordTokenizer
+
+Names are resolved lazily, so importing one block does not import every block's dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> module under snowcoder_hf.pipeline
+_EXPORTS: dict[str, str] = {
+    "CODE_TEXT_NORM_CONFIG": "code_tokenizer",
+    "CodeWordTokenizer": "code_tokenizer",
+    "DocumentFileReader": "document_files",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'snowcoder_hf.pipeline' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"snowcoder_hf.pipeline.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(_EXPORTS)
+
+
+__all__ = sorted(_EXPORTS)
