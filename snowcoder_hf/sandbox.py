@@ -24,6 +24,7 @@ process group and temp directory only, and no network isolation; a warning is lo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -259,10 +260,8 @@ def _spawn(command, host_dir: Path, workdir: str, stdin, timeout_s: float, cgrou
             timed_out = True
             returncode = None
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # also reaps children left behind after a normal exit
-            except ProcessLookupError:
-                pass
             if cgroup:
                 cgroup.kill_all()
             if returncode is None:
