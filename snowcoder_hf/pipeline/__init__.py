@@ -11,6 +11,7 @@ import importlib
 
 # public name -> module under snowcoder_hf.pipeline
 _EXPORTS: dict[str, str] = {
+    "ChunkAveragedQualityFilter": "quality",
     "CODE_TEXT_NORM_CONFIG": "code_tokenizer",
     "CodeWordTokenizer": "code_tokenizer",
     "DocumentFileReader": "document_files",
