@@ -75,6 +75,12 @@ def create_app(root: str | Path, token: str | None = None):
                            "times": int(fault.get("times", 1)), "after": int(fault.get("after", 0))})  # fmt: skip
         return {"ok": True}
 
+    @app.delete("/_standin/faults")
+    def clear_faults():
+        with lock:
+            faults.clear()
+        return {"ok": True}
+
     @app.get("/_standin/requests")
     def list_requests():
         return requests_seen

@@ -25,6 +25,9 @@ class HubServer:
                                          headers={"Content-Type": "application/json"})  # fmt: skip
         urllib.request.urlopen(request, timeout=10).read()
 
+    def clear_faults(self) -> None:
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/_standin/faults", method="DELETE"), timeout=10)
+
     def requests(self) -> list[dict]:
         with urllib.request.urlopen(f"{self.url}/_standin/requests", timeout=10) as response:
             return json.loads(response.read())
