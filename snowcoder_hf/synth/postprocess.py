@@ -108,10 +108,18 @@ def postprocess(raw_dir: Path, output_dir: Path, work_dir: Path, provenance: dic
     minhash = CodeMinhashConfig(threshold=near_dedup_threshold)
     logs = [post / "logs" / name for name in ("validate", "exact_cluster", "exact_filter", "minhash_buckets",
                                                "minhash_cluster", "final")]  # fmt: skip
+
+    def has_documents(folder: Path) -> bool:
+        return any(folder.glob("*.jsonl.gz"))
+
+    ran = [logs[0]]
     _run([DocumentFileReader(str(raw_dir)),
           SyntheticOutputFilter(provenance, exclusion_writer=removed_writer(output_dir, "validation"), min_lines=min_lines),
           ExactDedupSignature(str(post / "exact")), JsonlWriter(str(post / "validated"))],
          executor_config, logs[0], **single)  # fmt: skip
+    if not has_documents(post / "validated"):
+        (output_dir / "synthetic").mkdir(parents=True, exist_ok=True)
+        return ran  # everything was rejected: nothing left to deduplicate
     _run([ExactDedupCluster(str(post / "exact"))], None, logs[1], **single)
     _run([DocumentFileReader(str(post / "validated")),
           ExactDedupFilter(str(post / "exact"), exclusion_writer=removed_writer(output_dir, "exact_dedup")),
@@ -130,4 +138,5 @@ def postprocess(raw_dir: Path, output_dir: Path, work_dir: Path, provenance: dic
                                                     exclusion_writer=removed_writer(output_dir, "decontamination")))  # fmt: skip
     final.append(JsonlWriter(str(output_dir / "synthetic"), output_filename="${rank}.jsonl.gz"))
     _run(final, None, logs[5], **single)
+    (output_dir / "synthetic").mkdir(parents=True, exist_ok=True)
     return logs

@@ -24,6 +24,26 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 _LANGUAGE_RE = re.compile(r"^Language: (.+)$", re.MULTILINE)
+_FUNCTION_RE = re.compile(r"^Function name: (\w+)$", re.MULTILINE)
+_TOPIC_RE = re.compile(r"^Topic: (.+)$", re.MULTILINE)
+
+
+def _fake_exercise(name: str, key: str) -> str:
+    offset = int(key[:4], 16) % 10
+    return (
+        f"def {name}(values: list[int]) -> int:\n"
+        f'    """Return the sum of `values` plus {offset}.\n\n'
+        f"    >>> {name}([1, 2])\n    {3 + offset}\n    >>> {name}([])\n    {offset}\n"
+        f'    """\n    return sum(values) + {offset}\n'
+    )
+
+
+def _fake_section(topic: str, key: str) -> str:
+    return (
+        f"## {topic}\n\nWe start from a small example ({key[:6]}).\n\n```python\n"
+        f"data = [3, 1, 2]\nprint(sorted(data))\n```\n\nSorting returns a new list. Next we count.\n\n"
+        f"```python\nfrom collections import Counter\nprint(Counter('{key[:8]}'))\n```\n\nIn short: build on small steps."
+    )
 
 
 @dataclass
@@ -49,6 +69,8 @@ class ServerCounters:
     models_seen: set = field(default_factory=set)
     max_tokens_seen: set = field(default_factory=set)
     completion_tokens: int = 0
+    requests_per_seed: Counter = field(default_factory=Counter)  # every request, by its sampling seed
+    completed_per_seed: Counter = field(default_factory=Counter)
 
 
 def request_key(body: dict) -> str:
@@ -81,6 +103,12 @@ def fake_completion(body: dict, plan: FailurePlan) -> tuple[str, str]:
     language = match.group(1).strip() if match else "Python"
     if plan.refuse_modulo and bucket % plan.refuse_modulo == 1:
         return "I'm sorry, but I can't help with that request.", "stop"
+    function = _FUNCTION_RE.search(prompt)
+    topic = _TOPIC_RE.search(prompt)
+    if function:
+        return f"```python\n{_fake_exercise(function.group(1), key)}```", "stop"
+    if topic:
+        return _fake_section(topic.group(1), key), "stop"
     if plan.duplicate_modulo and bucket % plan.duplicate_modulo == 2:
         code = _fake_code(language, "0" * 16)
     else:
@@ -136,6 +164,7 @@ class FakeChatServer:
             self.counters.by_status[422] += 1
             return web.json_response({"error": "`model` and `messages` are required"}, status=422)
         self.counters.models_seen.add(body["model"])
+        self.counters.requests_per_seed[body.get("seed")] += 1
         self.counters.max_tokens_seen.add(body.get("max_tokens"))
         if plan.burst_429 and plan.burst_429[0] <= number < plan.burst_429[0] + plan.burst_429[1]:
             self.counters.by_status[429] += 1
@@ -159,6 +188,7 @@ class FakeChatServer:
             return web.Response(text="<html>502 Bad Gateway</html>", status=200, content_type="application/json")
         self.counters.by_status[200] += 1
         self.counters.completed_per_key[request_key(body)] += 1
+        self.counters.completed_per_seed[body.get("seed")] += 1
         self.counters.completion_tokens += tokens
         return web.json_response({
             "id": f"chatcmpl-{number}", "object": "chat.completion", "created": 0, "model": body["model"],
