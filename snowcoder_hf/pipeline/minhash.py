@@ -1,0 +1,133 @@
+"""MinHash signatures of code, vectorized with numpy: the math behind `near_dedup`.
+
+- Tokens are BigCode's identifier-preserving code tokens (`snowcoder_hf.code_text`); each distinct
+  token is hashed once (xxh64, cached), and the 5-gram shingle hashes are rolled from token hashes
+  with a few whole-array numpy operations instead of hashing one joined string per shingle.
+- The permutations are a multiply-shift family, `h_i(x) = (a_i * x + b_i mod 2^64) >> 32` with odd
+  `a_i`: all of them for all shingles in one broadcast, no modulo. The shift is monotone, so it is
+  applied once, after the minimum.
+- LSH bands and rows follow datasketch's `optimal_param` (equal false-positive/negative weights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from snowcoder_hf.code_text import IDENTIFIER_TOKEN_RE
+
+_ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd: rolls token hashes into a shingle hash
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)  # splitmix64 finalizer
+_CHUNK = 2048  # shingles per broadcast block: bounds memory at CHUNK * num_perm * 8 bytes
+_CACHE_LIMIT = 2_000_000
+
+
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimizing the sum of false-positive and false-negative areas of the LSH S-curve."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"`threshold` must be in (0, 1), got {threshold}.")
+    grid_lo, grid_hi = np.linspace(0.0, threshold, 200), np.linspace(threshold, 1.0, 200)
+    best, best_error = (1, 1), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            fp = np.trapezoid(1 - (1 - grid_lo**rows) ** bands, grid_lo)
+            fn = np.trapezoid((1 - grid_hi**rows) ** bands, grid_hi)
+            if fp + fn < best_error:
+                best, best_error = (bands, rows), fp + fn
+    return best
+
+
+@dataclass(frozen=True)
+class CodeMinhashConfig:
+    """n-gram size, permutations, Jaccard threshold; bands/rows default to `optimal_bands`."""
+
+    n_grams: int = 5
+    num_perm: int = 256
+    threshold: float = 0.7
+    bands: int | None = None
+    rows: int | None = None
+    seed: int = 1
+    verify: bool = True  # drop LSH candidates whose full-signature Jaccard estimate is under the threshold
+
+    def __post_init__(self):
+        if self.n_grams < 1:
+            raise ValueError(f"`n_grams` must be at least 1, got {self.n_grams}.")
+        if self.num_perm < 2:
+            raise ValueError(f"`num_perm` must be at least 2, got {self.num_perm}.")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"`threshold` must be in (0, 1), got {self.threshold}.")
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("`bands` and `rows` must be given together, or both left out.")
+        if self.bands is None:
+            bands, rows = optimal_bands(self.threshold, self.num_perm)
+            object.__setattr__(self, "bands", bands)
+            object.__setattr__(self, "rows", rows)
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"`bands` x `rows` must be at most `num_perm` ({self.num_perm}), got "
+                             f"{self.bands} x {self.rows}.")  # fmt: skip
+
+
+class MinHasher:
+    """Signatures (`num_perm` uint32) and band keys (`bands` uint64) of texts, for one config."""
+
+    def __init__(self, config: CodeMinhashConfig):
+        self.config = config
+        rng = np.random.default_rng(config.seed)
+        self.a = (rng.integers(0, 2**63, size=config.num_perm, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
+        self.b = rng.integers(0, 2**63, size=config.num_perm, dtype=np.uint64)
+        self.band_mult = (rng.integers(0, 2**63, size=(config.bands, config.rows), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # fmt: skip
+        self._token_hashes: dict[str, int] = {}
+
+    def _hash_tokens(self, tokens: list[str]) -> np.ndarray:
+        import xxhash
+
+        cache = self._token_hashes
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        for token in dict.fromkeys(tokens):
+            if token not in cache:
+                cache[token] = xxhash.xxh64_intdigest(token)
+        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+
+    def shingles(self, text: str) -> np.ndarray:
+        """Distinct 32-bit hashes of the text's code-token n-grams (a short text is one shingle)."""
+        tokens = IDENTIFIER_TOKEN_RE.findall(text)
+        if not tokens:
+            return np.zeros(0, dtype=np.uint64)
+        token_hashes = self._hash_tokens(tokens)
+        n = min(self.config.n_grams, len(token_hashes))
+        length = len(token_hashes) - n + 1
+        rolled = token_hashes[:length].copy()
+        for k in range(1, n):
+            rolled *= _ROLL
+            rolled += token_hashes[k : k + length]
+        rolled ^= rolled >> np.uint64(31)
+        rolled *= _MIX1
+        rolled ^= rolled >> np.uint64(29)
+        rolled *= _MIX2
+        rolled ^= rolled >> np.uint64(32)
+        return np.unique(rolled & np.uint64(0xFFFFFFFF))
+
+    def signature(self, text: str) -> np.ndarray | None:
+        """The `num_perm` minimum hashes of the text, or None when it has no code token."""
+        shingles = self.shingles(text)
+        if shingles.size == 0:
+            return None
+        minimum = np.full(self.config.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+        for start in range(0, shingles.size, _CHUNK):
+            block = shingles[start : start + _CHUNK, None] * self.a[None, :]
+            block += self.b[None, :]
+            np.minimum(minimum, block.min(axis=0), out=minimum)
+        return (minimum >> np.uint64(32)).astype(np.uint32)
+
+    def band_keys(self, signature: np.ndarray) -> np.ndarray:
+        """One uint64 key per band: a random linear combination of the band's rows."""
+        bands, rows = self.config.bands, self.config.rows
+        values = signature[: bands * rows].reshape(bands, rows).astype(np.uint64)
+        return (values * self.band_mult).sum(axis=1, dtype=np.uint64)
+
+
+def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Row-wise fraction of equal minimum hashes: the MinHash estimate of Jaccard similarity."""
+    return (sig_a == sig_b).mean(axis=-1)

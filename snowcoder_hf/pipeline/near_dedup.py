@@ -1,0 +1,201 @@
+"""Near deduplication of code with MinHash LSH, in DataTrove's four stages so it scales across tasks:
+
+1. `CodeMinhashSignature` (N tasks): signatures and per-band keys of each task's documents, plus the
+   keep-rule keys. Documents pass through, so a writer after it saves the input stage 4 re-reads.
+2. `CodeMinhashBuckets` (up to `bands` tasks, each a set of bands): documents sharing a band key become
+   candidate pairs; with `verify`, pairs whose full-signature Jaccard estimate is under the threshold
+   are discarded (this is what keeps false removals down).
+3. `CodeMinhashCluster` (1 task): connected components of the pairs (vectorized union-find), then the
+   keep-rule picks one document per cluster.
+4. `CodeMinhashFilter` (the same N tasks over the same input): drops the others with reason
+   `near_duplicate`, recording `duplicate_of` and `cluster_id`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from datatrove.data import DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+
+from snowcoder_hf.pipeline.dedup_common import (
+    DedupDecisionFilter,
+    connected_components,
+    decide_groups,
+    key_fields,
+    read_keys,
+    write_keys,
+    write_removals,
+)
+from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, MinHasher, estimated_jaccard
+
+_BAND_DTYPE = np.dtype([("key", "<u8"), ("doc", "<u4")])
+_RANK_SHIFT = np.uint64(32)
+
+
+def _save(folder, name: str, array: np.ndarray) -> None:
+    with folder.open(name, "wb") as f:
+        np.save(f, array)
+
+
+def _load(folder, name: str) -> np.ndarray:
+    with folder.open(name, "rb") as f:
+        return np.load(f)
+
+
+class CodeMinhashSignature(PipelineStep):
+    """Stage 1: MinHash signatures of code-token 5-grams (see `snowcoder_hf.pipeline.minhash`)."""
+
+    type = "🫂 - DEDUP"
+    name = "🎯 Code MinHash: signatures"
+    _requires_dependencies = ["xxhash"]
+
+    def __init__(self, output_folder: DataFolderLike, config: CodeMinhashConfig | None = None):
+        super().__init__()
+        self.output_folder = get_datafolder(output_folder)
+        self.config = config or CodeMinhashConfig()
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        hasher = MinHasher(self.config)
+        signatures, band_keys, band_docs, ids, permissive, popular = [], [], [], [], [], []
+        for index, doc in enumerate(data):
+            with self.track_time():
+                signature = hasher.signature(doc.text)
+                if signature is None:
+                    self.stat_update("no_code_tokens")
+                    signature = np.full(self.config.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+                else:
+                    band_keys.append(hasher.band_keys(signature))
+                    band_docs.append(index)
+                signatures.append(signature)
+                doc_id, perm, pop = key_fields(doc)
+                ids.append(doc_id)
+                permissive.append(perm)
+                popular.append(pop)
+            self.stat_update("documents")
+            yield doc
+        with self.track_time():
+            sig_matrix = np.stack(signatures) if signatures else np.zeros((0, self.config.num_perm), np.uint32)
+            _save(self.output_folder, f"signatures/{rank:05d}.npy", sig_matrix)
+            keys = np.stack(band_keys) if band_keys else np.zeros((0, self.config.bands), np.uint64)
+            for band in range(self.config.bands):
+                records = np.empty(len(band_docs), dtype=_BAND_DTYPE)
+                records["key"], records["doc"] = keys[:, band], band_docs
+                _save(self.output_folder, f"bands/{band:03d}/{rank:05d}.npy", records)
+            write_keys(self.output_folder, rank, ids, permissive, popular)
+
+
+def _candidate_pairs(keys: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of `nodes` that share a key: each member linked to its group's first and previous member."""
+    order = np.argsort(keys, kind="stable")
+    keys, nodes = keys[order], nodes[order]
+    same_as_previous = np.r_[False, keys[1:] == keys[:-1]]
+    if not same_as_previous.any():
+        return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+    group_start = np.maximum.accumulate(np.where(~same_as_previous, np.arange(len(keys)), 0))
+    members = np.flatnonzero(same_as_previous)
+    first = np.stack([nodes[group_start[members]], nodes[members]], axis=1)
+    previous = np.stack([nodes[members - 1], nodes[members]], axis=1)
+    pairs = np.unique(np.concatenate([first, previous]), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return pairs[:, 0], pairs[:, 1]
+
+
+class CodeMinhashBuckets(PipelineStep):
+    """Stage 2: candidate pairs per LSH band; task `rank` handles bands `rank, rank + tasks, ...`."""
+
+    type = "🫂 - DEDUP"
+    name = "🎯 Code MinHash: buckets"
+
+    def __init__(self, input_folder: DataFolderLike, output_folder: DataFolderLike | None = None,
+                 config: CodeMinhashConfig | None = None):  # fmt: skip
+        super().__init__()
+        self.input_folder = get_datafolder(input_folder)
+        self.output_folder = get_datafolder(output_folder) if output_folder else self.input_folder
+        self.config = config or CodeMinhashConfig()
+
+    def _verify(self, left: np.ndarray, right: np.ndarray, signatures: dict) -> np.ndarray:
+        def rows(nodes):
+            out = np.empty((len(nodes), self.config.num_perm), dtype=np.uint32)
+            ranks, docs = (nodes >> _RANK_SHIFT).astype(np.int64), (nodes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            for rank in np.unique(ranks):
+                if rank not in signatures:
+                    signatures[rank] = _load(self.input_folder, f"signatures/{rank:05d}.npy")
+                mask = ranks == rank
+                out[mask] = signatures[rank][docs[mask]]
+            return out
+
+        return estimated_jaccard(rows(left), rows(right)) >= self.config.threshold
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data:
+            yield from data
+        signatures: dict[int, np.ndarray] = {}
+        for band in range(rank, self.config.bands, world_size):
+            with self.track_time():
+                files = sorted(self.input_folder.list_files(f"bands/{band:03d}"))
+                keys, nodes = [], []
+                for name in files:
+                    source_rank = int(name.rsplit("/", 1)[-1].split(".")[0])
+                    records = _load(self.input_folder, name)
+                    keys.append(records["key"])
+                    nodes.append((np.uint64(source_rank) << _RANK_SHIFT) | records["doc"].astype(np.uint64))
+                if not keys:
+                    raise FileNotFoundError(f"no signatures for band {band} in {self.input_folder.path}: "
+                                            "run the signature stage first.")  # fmt: skip
+                left, right = _candidate_pairs(np.concatenate(keys), np.concatenate(nodes))
+                self.stat_update("candidate_pairs", value=len(left))
+                if self.config.verify and len(left):
+                    keep = self._verify(left, right, signatures)
+                    self.stat_update("rejected_pairs", value=int((~keep).sum()))
+                    left, right = left[keep], right[keep]
+                _save(self.output_folder, f"pairs/{band:03d}.npy", np.stack([left, right], axis=1))
+
+
+class CodeMinhashCluster(PipelineStep):
+    """Stage 3 (one task): clusters of near-duplicates and the keep-rule's choice in each."""
+
+    type = "🫂 - DEDUP"
+    name = "🎯 Code MinHash: clusters"
+
+    def __init__(self, input_folder: DataFolderLike, output_folder: DataFolderLike | None = None,
+                 config: CodeMinhashConfig | None = None):  # fmt: skip
+        super().__init__()
+        self.input_folder = get_datafolder(input_folder)
+        self.output_folder = get_datafolder(output_folder) if output_folder else self.input_folder
+        self.config = config or CodeMinhashConfig()
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if world_size != 1:
+            raise ValueError(f"`tasks` of the MinHash cluster stage must be 1, got {world_size}.")
+        if data:
+            yield from data
+        with self.track_time():
+            keys = read_keys(self.input_folder)
+            missing = [b for b in range(self.config.bands) if not self.input_folder.exists(f"pairs/{b:03d}.npy")]
+            if missing:
+                raise FileNotFoundError(f"pairs of bands {missing[:5]} are missing in {self.input_folder.path}: "
+                                        "run the buckets stage first.")  # fmt: skip
+            pairs = [_load(self.input_folder, f"pairs/{b:03d}.npy") for b in range(self.config.bands)]
+            pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.uint64)
+            nodes, inverse = np.unique(pairs.reshape(-1), return_inverse=True)
+            inverse = inverse.reshape(-1, 2)
+            labels = connected_components(inverse[:, 0], inverse[:, 1], len(nodes))
+            order = np.argsort(labels, kind="stable")
+            starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]]) if len(nodes) else []
+            groups = [
+                [(int(node >> _RANK_SHIFT), int(node & np.uint64(0xFFFFFFFF))) for node in nodes[chunk]]
+                for chunk in np.split(order, starts[1:])
+                if len(chunk) > 1
+            ]
+            write_removals(self.output_folder, decide_groups(groups, keys))
+        self.stat_update("clusters", value=len(groups))
+        self.stat_update("clustered_documents", value=len(nodes))
+
+
+class CodeMinhashFilter(DedupDecisionFilter):
+    """Stage 4: drop every clustered document but the kept one (reason `near_duplicate`)."""
+
+    name = "🎯 Code MinHash: filter"
+    reason = "near_duplicate"
+    cluster_key = "cluster_id"

@@ -1,0 +1,150 @@
+"""Repo-level training documents, as in StarCoder2 and Arctic-SnowCoder's Table 3.
+
+Files are partitioned by language, then grouped by repository (`group_by="language_repo"`, the paper's
+choice), or grouped by repository only (`group_by="repo"`, the ablation). Each group is concatenated in a
+random order seeded by the group itself, so the result does not depend on task count or input order:
+
+    <repo_name>owner/name<file_sep>path/a.py
+    ...code...<file_sep>path/b.py
+    ...code...
+
+A `max_chars` cap splits a long group into several documents (each starting with the repo marker
+again, a file too long for one split at line ends); nothing is truncated.
+
+To group across DataTrove tasks, `RepoShardAssigner` + a writer to `${repo_shard}/${rank}.jsonl.gz`
+route every repository to one shard, and `RepoDocuments(shard_folder=...)` builds shard `rank`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter, defaultdict
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+
+GROUP_BY = ("language_repo", "repo")
+
+
+def _group_key(doc: Document, group_by: str) -> tuple[str, str]:
+    repo = str(doc.metadata.get("repo") or "unknown")
+    language = str(doc.metadata.get("language") or "unknown")
+    return (language, repo) if group_by == "language_repo" else ("", repo)
+
+
+class RepoShardAssigner(PipelineStep):
+    """Set `metadata.repo_shard` so that all files of one group land in the same shard."""
+
+    name = "🔀 Repo shard"
+    type = "🔢 - TOKENIZER"
+
+    def __init__(self, num_shards: int, group_by: str = "language_repo"):
+        super().__init__()
+        if num_shards < 1:
+            raise ValueError(f"`num_shards` must be at least 1, got {num_shards}.")
+        if group_by not in GROUP_BY:
+            raise ValueError(f"`group_by` must be one of {', '.join(GROUP_BY)}, got {group_by!r}.")
+        self.num_shards, self.group_by = num_shards, group_by
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for doc in data:
+            digest = hashlib.sha1("\0".join(_group_key(doc, self.group_by)).encode("utf-8", "surrogatepass")).digest()
+            doc.metadata["repo_shard"] = f"{int.from_bytes(digest[:8], 'big') % self.num_shards:05d}"
+            yield doc
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut after a newline where one exists; joined they give `text`."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit) + 1 or limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text] if text else pieces
+
+
+class RepoDocuments(PipelineStep):
+    """Concatenate the files of each (language, repository) group into repo-level documents."""
+
+    name = "📚 Repo-level documents"
+    type = "🔢 - TOKENIZER"
+
+    def __init__(
+        self,
+        group_by: str = "language_repo",
+        repo_marker: str = "<repo_name>",
+        file_marker: str = "<file_sep>",
+        max_chars: int | None = None,
+        seed: int = 0,
+        shard_folder: DataFolderLike | None = None,
+    ):
+        super().__init__()
+        if group_by not in GROUP_BY:
+            raise ValueError(f"`group_by` must be one of {', '.join(GROUP_BY)}, got {group_by!r}.")
+        if max_chars is not None and max_chars < 256:
+            raise ValueError(f"`max_chars` must be at least 256 or null, got {max_chars}.")
+        self.group_by, self.repo_marker, self.file_marker = group_by, repo_marker, file_marker
+        self.max_chars, self.seed = max_chars, seed
+        self.shard_folder = get_datafolder(shard_folder) if shard_folder else None
+
+    def _shard_documents(self, rank: int) -> DocumentsPipeline:
+        from datatrove.pipeline.readers import JsonlReader
+
+        folder = f"{rank:05d}"
+        if not self.shard_folder.isdir(folder):
+            return
+        reader = JsonlReader(self.shard_folder, add_file_path=False)
+        for name in sorted(self.shard_folder.list_files(folder, glob_pattern="*.jsonl.gz")):
+            yield from reader.read_file(name)
+
+    def build(self, key: tuple[str, str], files: list[Document]) -> list[Document]:
+        """The repo-level documents of one group."""
+        language, repo = key
+        files = sorted(files, key=lambda d: (str(d.metadata.get("path") or ""), d.id))
+        random.Random(f"{self.seed}\0{language}\0{repo}").shuffle(files)
+        header = f"{self.repo_marker}{repo}"
+        parts: list[str] = []
+        part_files: list[list[str]] = []
+        current, current_ids = header, []
+        for doc in files:
+            block = f"{self.file_marker}{doc.metadata.get('path') or doc.id}\n{doc.text}"
+            pieces = [block] if self.max_chars is None else split_text(block, max(self.max_chars - len(header), 64))
+            for piece in pieces:
+                if self.max_chars is not None and current_ids and len(current) + len(piece) > self.max_chars:
+                    parts.append(current)
+                    part_files.append(current_ids)
+                    current, current_ids = header, []
+                current += piece
+                if not current_ids or current_ids[-1] != doc.id:
+                    current_ids.append(doc.id)
+        parts.append(current)
+        part_files.append(current_ids)
+        languages = Counter()
+        for doc in files:
+            languages[str(doc.metadata.get("language") or "unknown")] += len(doc.text)
+        group_language = language or languages.most_common(1)[0][0]
+        out = []
+        for index, (text, ids) in enumerate(zip(parts, part_files, strict=True)):
+            doc_id = hashlib.sha1(f"{language}\0{repo}\0{index}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+            metadata = {"language": group_language, "repo": repo, "num_files": len(ids), "part": index,
+                        "num_parts": len(parts), "file_ids": ids}  # fmt: skip
+            if not language:
+                metadata["languages"] = sorted(languages)
+            out.append(Document(text=text, id=doc_id, metadata=metadata))
+        return out
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        groups: dict[tuple[str, str], list[Document]] = defaultdict(list)
+        source = self._shard_documents(rank) if self.shard_folder is not None else (data or [])
+        for doc in source:
+            self.stat_update("files")
+            doc.metadata.pop("repo_shard", None)
+            groups[_group_key(doc, self.group_by)].append(doc)
+        for key in sorted(groups):
+            with self.track_time():
+                built = self.build(key, groups[key])
+            for doc in built:
+                self.stat_update("documents")
+                yield doc

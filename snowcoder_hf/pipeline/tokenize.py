@@ -1,0 +1,33 @@
+"""Tokenization into packed training shards: DataTrove's `DocumentTokenizer`, counting tokens per language.
+
+The shards (`*.ds` token files with `.ds.index` document ends) are what DataTrove's `DatatroveFolderDataset`
+and the training recipes stream. Each document ends with `<|endoftext|>`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datatrove.pipeline.tokens import DocumentTokenizer
+
+EOS_TOKEN = "<|endoftext|>"
+
+
+class CodeDocumentTokenizer(DocumentTokenizer):
+    """`DocumentTokenizer` that also counts `tokens_<language>` for every document it writes."""
+
+    name = "✍️ Code tokenizer"
+
+    def __init__(self, output_folder, tokenizer_path: str | Path, eos_token: str = EOS_TOKEN, seed: int = 0, **kwargs):
+        path = Path(tokenizer_path)
+        if path.is_dir():
+            path = path / "tokenizer.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"`tokenizer_path` {tokenizer_path} holds no tokenizer.json.")
+        kwargs.setdefault("save_filename", "tokens")
+        super().__init__(output_folder, tokenizer_name_or_path=str(path), eos_token=eos_token, seed=seed, **kwargs)
+
+    def get_loss_values(self, document, encoded):
+        # Called once per document with its encoding: the one place that sees both language and length.
+        self.stat_update(f"tokens_{document.metadata.get('language') or 'unknown'}", value=len(encoded.ids))
+        return super().get_loss_values(document, encoded)

@@ -1,0 +1,163 @@
+"""Stage-1 data: read -> language id -> heuristics -> exact dedup -> near dedup -> decontaminate ->
+repo-level documents -> tokenizer -> packed token shards, as DataTrove stages on the configured executor.
+
+    from snowcoder_hf.stage1 import run_stage1
+    from snowcoder_hf.stage1_config import load_config
+    result = run_stage1(load_config("recipes/configs/tiny/stage1_data.yaml"))
+
+Output folder: files/ (curated per-file documents), documents/ (repo-level), tokenizer/ (when trained),
+tokens/ (DataTrove token shards), removed/ (every dropped document with its reason), stats/ (DataTrove
+logs, one folder per stage), summary.json, report.md and PNG charts. work/ holds intermediate shards.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from snowcoder_hf.stage1_config import Stage1Config, resolve_roots
+
+
+@dataclass
+class Stage1Result:
+    output_dir: Path
+    counts: list[dict[str, Any]]
+    tokens: int
+    languages: dict[str, int]
+    seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    tokenizer_dir: Path | None = None
+
+
+def _source_steps(config: Stage1Config, removed) -> list:
+    source = config.source
+    if source.type == "local":
+        from snowcoder_hf.languages import PAPER_LANGUAGES
+        from snowcoder_hf.pipeline.readers import SourceTreeReader
+
+        return [SourceTreeReader(resolve_roots(source.roots), languages=source.languages or list(PAPER_LANGUAGES),
+                                 exclusion_writer=removed("reader"), max_file_bytes=source.max_file_bytes,
+                                 max_files=source.max_files, respect_gitignore=source.respect_gitignore)]  # fmt: skip
+    if not source.dataset:
+        raise ValueError(f"`source.dataset` must name a {'Hub dataset' if source.type == 'hub' else 'path'}.")
+    if source.type == "files":
+        from snowcoder_hf.pipeline.document_files import DocumentFileReader
+
+        return [DocumentFileReader(source.dataset, exclusion_writer=removed("reader"), limit=source.limit)]
+    from snowcoder_hf.pipeline.hub_readers import THE_STACK_COLUMNS, CodeColumnsAdapter, hub_code_reader
+
+    adapter = CodeColumnsAdapter(text_column=source.text_column, columns=source.columns or dict(THE_STACK_COLUMNS))
+    return [hub_code_reader(source.dataset, split=source.split, data_dir=source.data_dir, adapter=adapter,
+                            limit=source.limit)]  # fmt: skip
+
+
+def _decontamination(config: Stage1Config, removed) -> list:
+    decont = config.decontamination
+    if not decont.enabled:
+        return []
+    try:
+        from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
+    except ImportError as err:
+        raise ValueError(
+            f"`decontamination.enabled` is true but the decontamination block cannot be imported "
+            f"({err}); install `pip install snowcoder_hf[pipeline]` or set it to false."
+        ) from err
+    return [BenchmarkDecontaminationFilter(decont.benchmarks, benchmark_dir=decont.benchmark_dir, mode=decont.mode,
+                                           exclusion_writer=removed("decontamination"))]  # fmt: skip
+
+
+def build_stages(config: Stage1Config) -> list:
+    """The DataTrove stages up to repo-level documents (tokenization follows the tokenizer's training)."""
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from snowcoder_hf.dedup_run import dedup_stages
+    from snowcoder_hf.pipeline.document_files import removed_writer
+    from snowcoder_hf.pipeline.filters import CodeHeuristicFilter, LanguageIdentifier
+    from snowcoder_hf.pipeline.repo_docs import RepoDocuments, RepoShardAssigner
+    from snowcoder_hf.stage_runner import Stage
+
+    out = Path(config.output_dir)
+    work = out / "work"
+
+    def removed(block: str):
+        return removed_writer(out, block)
+
+    source = _source_steps(config, removed)
+    languages = config.source.languages
+    steps = [*source, LanguageIdentifier(languages=languages, exclusion_writer=removed("language_id"))]
+    if config.heuristics.enabled:
+        steps.append(CodeHeuristicFilter(config.heuristics.default or None, config.heuristics.per_language,
+                                         exclusion_writer=removed("heuristics")))  # fmt: skip
+    repo = config.repo_documents
+    final = [*_decontamination(config, removed), JsonlWriter(str(out / "files"), output_filename="${rank}.jsonl.gz"),
+             RepoShardAssigner(config.tasks, repo.group_by),
+             JsonlWriter(str(work / "by_repo"), output_filename="${repo_shard}/${rank}.jsonl.gz")]  # fmt: skip
+    dedup = config.dedup
+    if not dedup.exact and not dedup.near:
+        from snowcoder_hf.stage_runner import Stage
+
+        stages = [Stage("curate", [*steps, *final], config.tasks)]
+    else:
+        stages = dedup_stages(steps, final, work, out, config.tasks, threshold=dedup.threshold,
+                              exact_only=not dedup.near,
+                              minhash_options={"num_perm": dedup.num_perm, "n_grams": dedup.n_grams,
+                                               "verify": dedup.verify},
+                              removed_writer_factory=removed)  # fmt: skip
+    documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
+                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"))  # fmt: skip
+    stages.append(Stage("repo_documents", [documents, JsonlWriter(str(out / "documents"),
+                                                                  output_filename="${rank}.jsonl.gz")], config.tasks))  # fmt: skip
+    return stages
+
+
+def _ensure_tokenizer(config: Stage1Config, out: Path) -> Path | None:
+    tok = config.tokenizer
+    if not tok.enabled:
+        return None
+    if not tok.train:
+        return Path(tok.path)
+    target = out / "tokenizer"
+    marker = target / ".complete"
+    if marker.exists():  # a resumed run keeps the tokenizer it already trained
+        return target
+    if config.executor.get("type", "local") != "local":
+        raise ValueError(
+            "`tokenizer.train` needs the documents on this machine: train with `snowcoder tokenizer "
+            "train` after the cluster run, then set `tokenizer.path` and `tokenizer.train: false`."
+        )
+    from snowcoder_hf.tokenizer_training import iter_document_texts, train_tokenizer
+
+    train_tokenizer(iter_document_texts(out / "documents", tok.max_chars), target, tok.vocab_size, tok.min_frequency)
+    marker.write_text("trained\n")
+    return target
+
+
+def run_stage1(config: Stage1Config) -> Stage1Result:
+    """Run the whole stage-1 chain; a re-run after a kill resumes and gives the same output."""
+    from snowcoder_hf.stage1_report import collect_counts, write_report
+    from snowcoder_hf.stage_runner import Stage, run_stages
+
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+    start = time.perf_counter()
+    stages = build_stages(config)
+    timings = run_stages(stages, config.executor, out / "stats").timings
+    tokenizer_dir = _ensure_tokenizer(config, out)
+    if tokenizer_dir is not None:
+        from snowcoder_hf.pipeline.document_files import DocumentFileReader
+        from snowcoder_hf.pipeline.tokenize import CodeDocumentTokenizer
+
+        tokenize = Stage("tokenize", [DocumentFileReader(str(out / "documents")),
+                                      CodeDocumentTokenizer(str(out / "tokens"), tokenizer_dir,
+                                                            seed=config.repo_documents.seed)], config.tasks)  # fmt: skip
+        stages.append(tokenize)
+        timings += run_stages([tokenize], config.executor, out / "stats").timings
+    counts, tokens, languages = collect_counts(out, [s.name for s in stages])
+    result = Stage1Result(out, counts, tokens, languages, time.perf_counter() - start,
+                          {t.name: t.seconds for t in timings}, tokenizer_dir)  # fmt: skip
+    write_report(result, config)
+    return result
