@@ -51,7 +51,8 @@ class SyntheticOutputFilter(BaseFilter):
         generation, kind, language = results[0], meta.get("kind"), meta.get("language", "Python")
         seed = seed_text_of(doc.text) if kind == "oss_instruct" else ""
         reason, code, parsed = validate_generation(generation, language, fence_tag(language), seed,
-                                                   min_lines=self.min_lines, echo_threshold=self.echo_threshold,
+                                                   min_lines=1 if kind == "textbook" else self.min_lines,
+                                                   echo_threshold=self.echo_threshold,
                                                    require_fence=kind == "textbook")  # fmt: skip
         if reason is None and kind == "textbook":
             code = generation["text"].strip()

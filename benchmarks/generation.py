@@ -1,0 +1,145 @@
+"""Generator throughput vs a plain asyncio load generator, against the same local server.
+
+The server is `snowcoder_hf.synth.testing_server` in its own process, with TGI-like latency (a fixed
+time to first token plus a per-request decode speed). Three clients send the same N requests at the
+same concurrency K:
+
+- `raw aiohttp`: a bare asyncio + aiohttp loop that only sends requests (the ceiling);
+- `raw AsyncInferenceClient`: the same loop through huggingface_hub's client;
+- `snowcoder generator`: the full generation stage (DataTrove InferenceRunner, AsyncInferenceClient,
+  retries, chunked checkpoints, the sqlite replay cache, the plan reader and the raw writer).
+
+Usage:
+    python benchmarks/generation.py --requests 600 --concurrency 64 --latency-s 0.5 --tokens-per-s 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(latency_s: float, tokens_per_s: float) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "snowcoder_hf.synth.testing_server", "--port", str(port),
+                                "--latency-s", str(latency_s), "--tokens-per-s", str(tokens_per_s)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the benchmark server did not start")
+
+
+def _payloads(requests) -> list[dict]:
+    return [{"model": "bench", "messages": [{"role": "user", "content": doc.text}], "max_tokens": 512,
+             "seed": doc.metadata["sampling_seed"]} for doc in requests]  # fmt: skip
+
+
+async def _raw_aiohttp(url: str, payloads: list[dict], concurrency: int) -> tuple[int, int]:
+    import aiohttp
+
+    semaphore = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(payload):
+            async with semaphore, session.post(url + "/v1/chat/completions", json=payload) as response:
+                body = await response.json()
+                return body["usage"]["completion_tokens"]
+
+        tokens = await asyncio.gather(*(one(p) for p in payloads))
+    return len(tokens), sum(tokens)
+
+
+async def _raw_hub_client(url: str, payloads: list[dict], concurrency: int) -> tuple[int, int]:
+    from snowcoder_hf.synth.client import ChatCaller, EndpointConfig
+
+    caller = ChatCaller(EndpointConfig(url=url, model="bench"), max_connections=concurrency)
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(payload):
+        async with semaphore:
+            return (await caller.complete(payload))["usage"]["completion_tokens"]
+
+    tokens = await asyncio.gather(*(one(p) for p in payloads))
+    await caller.close()
+    return len(tokens), sum(tokens)
+
+
+def _generator(url: str, requests, concurrency: int, work_dir: Path) -> tuple[int, int]:
+    from snowcoder_hf.synth.config import Stage3Config
+    from snowcoder_hf.synth.stage3 import _write_plan, generate
+
+    _write_plan(requests, work_dir / "plan.jsonl.gz")
+    config = Stage3Config(output=str(work_dir), kind="textbook", endpoint=url, model="bench", max_tokens=512,
+                          concurrency=concurrency, num_samples=len(requests), show_progress=False,
+                          records_per_chunk=500)  # fmt: skip
+    stats = generate(config, requests, work_dir)
+    return int(stats.get("successful_requests", 0)), int(stats.get("completion_tokens", 0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[64])
+    parser.add_argument("--latency-s", type=float, default=0.5)
+    parser.add_argument("--tokens-per-s", type=float, default=100.0)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--output", default="benchmarks/results/generation.json")
+    args = parser.parse_args()
+    from loguru import logger
+
+    logger.remove()
+    from snowcoder_hf.synth.textbook import plan_textbook
+
+    requests = plan_textbook(args.requests, run_seed=1)
+    payloads = _payloads(requests)
+    rows = []
+    server, url = _start_server(args.latency_s, args.tokens_per_s)
+    try:
+        for concurrency in args.concurrency:
+            for repeat in range(args.repeats):
+                for name in ("raw aiohttp", "raw AsyncInferenceClient", "snowcoder generator"):
+                    started = time.perf_counter()
+                    if name == "raw aiohttp":
+                        done, tokens = asyncio.run(_raw_aiohttp(url, payloads, concurrency))
+                    elif name == "raw AsyncInferenceClient":
+                        done, tokens = asyncio.run(_raw_hub_client(url, payloads, concurrency))
+                    else:
+                        with tempfile.TemporaryDirectory() as tmp:
+                            done, tokens = _generator(url, requests, concurrency, Path(tmp))
+                    elapsed = time.perf_counter() - started
+                    rows.append({"client": name, "concurrency": concurrency, "repeat": repeat, "requests": done,
+                                 "seconds": round(elapsed, 3), "req_per_s": round(done / elapsed, 2),
+                                 "tokens_per_s": round(tokens / elapsed, 1)})  # fmt: skip
+                    print(json.dumps(rows[-1]), flush=True)
+    finally:
+        server.kill()
+        server.wait()
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps({"args": vars(args), "cpu_count": os.cpu_count(), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
