@@ -11,10 +11,32 @@ import importlib
 
 # public name -> module under snowcoder_hf.pipeline
 _EXPORTS: dict[str, str] = {
-    "ChunkAveragedQualityFilter": "quality",
     "CODE_TEXT_NORM_CONFIG": "code_tokenizer",
+    "ChunkAveragedQualityFilter": "quality",
     "CodeWordTokenizer": "code_tokenizer",
     "DocumentFileReader": "document_files",
+    "BenchmarkDecontaminationFilter": "decont",
+    # stage-1 curation
+    "SourceTreeReader": "readers",
+    "SourceRoot": "readers",
+    "CodeColumnsAdapter": "hub_readers",
+    "hub_code_reader": "hub_readers",
+    "LanguageIdentifier": "filters",
+    "CodeHeuristicFilter": "filters",
+    "HeuristicThresholds": "filters",
+    "ExactDedupSignature": "exact_dedup",
+    "ExactDedupCluster": "exact_dedup",
+    "ExactDedupFilter": "exact_dedup",
+    "CodeMinhashConfig": "minhash",
+    "CodeMinhashSignature": "near_dedup",
+    "CodeMinhashBuckets": "near_dedup",
+    "CodeMinhashCluster": "near_dedup",
+    "CodeMinhashFilter": "near_dedup",
+    "RankShardReader": "dedup_common",
+    "rank_shard_writer": "dedup_common",
+    "RepoShardAssigner": "repo_docs",
+    "RepoDocuments": "repo_docs",
+    "CodeDocumentTokenizer": "tokenize",
 }
 
 
