@@ -21,7 +21,13 @@ import sys
 from transformers import TrainingArguments
 from trl import TrlParser
 
-from snowcoder_hf.training.arguments import DataArguments, ModelArguments, StageArguments, config_file_from_argv
+from snowcoder_hf.training.arguments import (
+    DataArguments,
+    ModelArguments,
+    StageArguments,
+    apply_cpu_distributed_defaults,
+    config_file_from_argv,
+)
 from snowcoder_hf.training.runner import train_stage
 
 
@@ -33,4 +39,5 @@ def main(stage_args: StageArguments, data_args: DataArguments, model_args: Model
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = TrlParser((StageArguments, DataArguments, ModelArguments, TrainingArguments))
+    apply_cpu_distributed_defaults(parser)  # CPU processes under `accelerate launch` join one gloo job
     main(*parser.parse_args_and_config(), config_file=config_file_from_argv(sys.argv))

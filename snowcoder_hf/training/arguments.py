@@ -110,3 +110,20 @@ def config_file_from_argv(argv: list[str]) -> str | None:
         if arg.startswith("--config="):
             return arg.split("=", 1)[1]
     return None
+
+
+def apply_cpu_distributed_defaults(parser) -> bool:
+    """Make several CPU processes one gloo job: without this, TrainingArguments on a machine with no GPU
+    leaves every process of `accelerate launch --multi_gpu --num_processes N` training alone (world size 1).
+
+    Sets the parser's defaults `use_cpu: true, ddp_backend: gloo` when launched with WORLD_SIZE > 1 and no
+    CUDA device; a YAML or command-line value still wins. Returns whether it did.
+    """
+    import os
+
+    import torch
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available():
+        parser.set_defaults(use_cpu=True, ddp_backend="gloo")
+        return True
+    return False
