@@ -75,8 +75,21 @@ def parse_pipeline_stats(stats: list[dict[str, Any]]) -> list[BlockCounts]:
 
 
 def load_pipeline_stats(logging_dir: str | Path) -> list[BlockCounts]:
-    """Read `logging_dir/stats.json`, which DataTrove writes when every task of a run has finished."""
-    path = Path(logging_dir) / "stats.json"
+    """The merged stats of every task of a run.
+
+    DataTrove's `stats.json` only sums the tasks that ran in the last launch: after a resumed run it
+    misses the tasks finished before the interruption (and a run killed between its last task and the
+    merge has none). So the per-task `stats/<rank>.json` files are merged when they are all there.
+    """
+    logging_dir = Path(logging_dir)
+    per_task = sorted((logging_dir / "stats").glob("*.json"))
+    completions = logging_dir / "completions"
+    if per_task and (not completions.is_dir() or len(per_task) >= len(list(completions.iterdir()))):
+        from datatrove.utils.stats import PipelineStats
+
+        merged = sum((PipelineStats.from_json(json.loads(p.read_text())) for p in per_task), start=PipelineStats())
+        return parse_pipeline_stats(json.loads(merged.to_json()))
+    path = logging_dir / "stats.json"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: the run has not finished all of its tasks.")
     return parse_pipeline_stats(json.loads(path.read_text()))

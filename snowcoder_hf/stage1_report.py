@@ -18,12 +18,16 @@ def _blocks(out: Path, stage_names: list[str]) -> list[BlockCounts]:
     blocks = []
     for name in stage_names:
         stats_dir = out / "stats" / name
-        if not (stats_dir / "stats.json").exists():
+        if not (stats_dir / "stats.json").exists() and not (stats_dir / "stats").is_dir():
             continue  # submitted to a cluster and not finished yet
         for block in load_pipeline_stats(stats_dir):
-            if block.dropped or (block.total and not any(word in block.name for word in _SKIP_BLOCK_WORDS)):
-                blocks.append(block)
+            blocks.append(block)
     return blocks
+
+
+def _shown(block: BlockCounts) -> bool:
+    """Rows worth a line: blocks that dropped something, or filters that saw documents (not writers)."""
+    return bool(block.dropped or (block.total and not any(word in block.name for word in _SKIP_BLOCK_WORDS)))
 
 
 def _iter_metadata(folder: Path):
@@ -41,6 +45,8 @@ def collect_counts(out: Path, stage_names: list[str]) -> tuple[list[dict[str, An
         for key, value in block.extra.items():
             if key.startswith("tokens_"):
                 tokens_by_language[key.removeprefix("tokens_")] = int(value)
+        if not _shown(block):
+            continue
         counts.append({"block": block.name.split(": ", 1)[-1], "in": block.total, "kept": block.forwarded,
                        "dropped": block.dropped, "reasons": dict(block.reasons)})  # fmt: skip
     return counts, sum(tokens_by_language.values()), dict(sorted(tokens_by_language.items()))

@@ -118,6 +118,8 @@ class DocumentFileReader(BaseDiskReader):
                 self._flush_rejected()
             if document is not None:
                 yield document
+        if self._rejected:  # bad records after the last good one
+            self._flush_rejected()
 
     def _flush_rejected(self) -> None:
         for reason, raw, source in self._rejected:

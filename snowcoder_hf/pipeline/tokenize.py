@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from datatrove.pipeline.tokens import DocumentTokenizer
 
 EOS_TOKEN = "<|endoftext|>"
@@ -26,6 +27,13 @@ class CodeDocumentTokenizer(DocumentTokenizer):
             raise FileNotFoundError(f"`tokenizer_path` {tokenizer_path} holds no tokenizer.json.")
         kwargs.setdefault("save_filename", "tokens")
         super().__init__(output_folder, tokenizer_name_or_path=str(path), eos_token=eos_token, seed=seed, **kwargs)
+        self.seed = seed
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        # One generator per task, seeded by the task: a resumed run that redoes only some tasks shuffles
+        # them exactly as an uninterrupted run did (a shared generator would depend on which ran before).
+        self.rand = np.random.default_rng((self.seed, rank))
+        return super().run(data, rank, world_size)
 
     def get_loss_values(self, document, encoded):
         # Called once per document with its encoding: the one place that sees both language and length.
