@@ -1,0 +1,60 @@
+"""Vectorized n-gram hashing over token ids: one numpy pass per n-gram position instead of a Python loop
+per n-gram, which is what makes the filter faster than hashing joined n-gram strings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def token_codes(vocab_size: int) -> np.ndarray:
+    """A well-mixed 64-bit code per token id (splitmix64); id 0 (out of vocabulary) gets code 0."""
+    x = np.arange(vocab_size, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    x[0] = 0
+    return x
+
+
+def ids_of(tokens: list[str], vocab: dict[str, int]) -> np.ndarray:
+    """Token ids under `vocab`; tokens outside it get 0, and no n-gram containing one can match."""
+    get = vocab.get
+    return np.fromiter((get(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
+
+
+def window_hashes(ids: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hash of every `n`-token window and whether it is free of out-of-vocabulary tokens."""
+    m = len(ids) - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=bool)
+    c = codes[ids]
+    h = c[:m].copy()
+    with np.errstate(over="ignore"):
+        for i in range(1, n):
+            h *= _MULTIPLIER
+            h += c[i : i + m]
+    oov = np.concatenate(([0], np.cumsum(ids == 0)))
+    return h, (oov[n:] - oov[:m]) == 0
+
+
+def covered_length(starts: list[int] | np.ndarray, n: int) -> int:
+    """How many token positions the windows `[s, s + n)` cover together."""
+    if len(starts) == 0:
+        return 0
+    s = np.sort(np.asarray(starts))
+    gaps = np.minimum(np.diff(s), n)
+    return int(gaps.sum() + n)
+
+
+def merged_intervals(starts: list[int] | np.ndarray, n: int) -> list[tuple[int, int]]:
+    """The windows `[s, s + n)` merged into disjoint token intervals."""
+    intervals: list[tuple[int, int]] = []
+    for s in np.sort(np.asarray(starts)).tolist():
+        if intervals and s <= intervals[-1][1]:
+            intervals[-1] = (intervals[-1][0], max(intervals[-1][1], s + n))
+        else:
+            intervals.append((s, s + n))
+    return intervals

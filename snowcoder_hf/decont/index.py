@@ -1,0 +1,323 @@
+"""The decontamination index: n-gram hashes of everything that counts as leaked, with boilerplate removed.
+
+Built from the benchmark registry. For every item it stores, per token stream (see `normalize`):
+- the prompt (`exact` and `prose`), import lines dropped;
+- the canonical solution (`exact`), and the full program without docstrings, as written and as
+  `ast.unparse` formats it (`canonical`);
+- the test code, or EvoEval's assertion inputs (`exact`).
+An n-gram is then removed as boilerplate when it is shared by `max_task_groups` or more distinct
+problems, occurs in `reference_min_files` or more files of a reference sample of ordinary code, or
+occurs in the shipped boilerplate list or the user's allowlist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sysconfig
+import zlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from snowcoder_hf.benchmarks import BenchmarkItem
+from snowcoder_hf.decont.encode import Encoder
+from snowcoder_hf.decont.hashing import covered_length, token_codes, window_hashes
+from snowcoder_hf.decont.normalize import CHANNELS, ast_normalized, informative, stream, strip_docstrings, strip_imports
+from snowcoder_hf.decont.sources import full_solution, item_test_code, task_group
+
+logger = logging.getLogger(__name__)
+INDEX_FORMAT = 5  # bump when what is stored changes, so stale caches are rebuilt
+FIELDS = ("prompt", "solution", "test")
+
+
+@dataclass(frozen=True)
+class ChannelParams:
+    """`n`: n-gram length. A source matches when the document tokens its indexed n-grams cover reach
+    `max(floor, min(cap, ceil(fraction * effective_length)))`, the minimum evidence span, where
+    `effective_length` is what a full copy of the source would cover."""
+
+    n: int
+    floor: int
+    cap: int
+    fraction: float
+    min_informative: int  # an n-gram with fewer informative tokens (names, words) is literal data: not indexed
+
+    def required(self, effective_length: int) -> int:
+        """Tokens a document must cover with a source's indexed n-grams; more than the source can show
+        (a short or boilerplate-only source) means the source never matches."""
+        return max(self.floor, min(self.cap, int(np.ceil(self.fraction * effective_length))))
+
+
+DEFAULT_PARAMS: dict[str, ChannelParams] = {
+    "exact": ChannelParams(n=10, floor=16, cap=150, fraction=0.8, min_informative=2),
+    "canonical": ChannelParams(n=16, floor=24, cap=200, fraction=0.8, min_informative=3),
+    "prose": ChannelParams(n=8, floor=12, cap=60, fraction=0.6, min_informative=4),
+}
+
+
+@dataclass
+class IndexConfig:
+    """Everything that shapes an index; its hash (with the benchmark data's) keys the on-disk cache."""
+
+    params: dict[str, ChannelParams] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
+    max_task_groups: int = 4
+    reference_min_files: int = 2
+    allowlist: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if set(self.params) != set(CHANNELS):
+            raise ValueError(f"`params` must have exactly the channels {', '.join(CHANNELS)}.")
+        for channel, p in self.params.items():
+            if (
+                p.n < 2
+                or p.floor < p.n
+                or p.cap < p.floor
+                or not 0 < p.fraction <= 1
+                or not 0 <= p.min_informative <= p.n
+            ):
+                raise ValueError(
+                    f"`params[{channel!r}]` needs n >= 2, n <= floor <= cap, 0 < fraction <= 1 and "
+                    f"0 <= min_informative <= n, got {p}."
+                )
+        if self.max_task_groups < 2:
+            raise ValueError(f"`max_task_groups` must be at least 2, got {self.max_task_groups}.")
+        if self.reference_min_files < 1:
+            raise ValueError(f"`reference_min_files` must be at least 1, got {self.reference_min_files}.")
+
+    def fingerprint(self) -> dict:
+        return {"format": INDEX_FORMAT, "params": {k: asdict(v) for k, v in sorted(self.params.items())},
+                "max_task_groups": self.max_task_groups, "reference_min_files": self.reference_min_files,
+                "allowlist": list(self.allowlist)}  # fmt: skip
+
+
+def shipped_boilerplate() -> list[str]:
+    text = resources.files("snowcoder_hf.decont").joinpath("boilerplate.txt").read_text(encoding="utf-8")
+    blocks = text.split("\n---\n")
+    return [block.strip("\n") for block in blocks[1:] if block.strip()]
+
+
+def in_reference_half(path: str | Path, root: str | Path) -> bool:
+    """The stable half of a tree that the default reference sample draws from; the other half stays unseen,
+    so false positives can be measured on code the boilerplate was not learned from."""
+    return zlib.crc32(str(Path(path).relative_to(root)).encode()) % 2 == 0
+
+
+def default_reference_files(limit: int = 400, max_bytes: int = 150_000) -> list[Path]:
+    """A sample of the standard library (its reference half): ordinary code to learn boilerplate from."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = [p for p in root.rglob("*.py") if "site-packages" not in p.parts and in_reference_half(p, root)]
+    files = [p for p in files if p.stat().st_size <= max_bytes]
+    files.sort(key=lambda p: zlib.crc32(str(p.relative_to(root)).encode()))
+    return files[:limit]
+
+
+def item_sources(item: BenchmarkItem) -> list[tuple[str, str, str]]:
+    """`(field, channel, text)` for everything of `item` the index stores."""
+    out = []
+    prompt = strip_imports(item.prompt)
+    out += [("prompt", "exact", prompt), ("prompt", "prose", prompt)]
+    if item.solution.strip():
+        out.append(("solution", "exact", strip_imports(item.solution)))
+        program = full_solution(item)
+        out.append(("solution", "canonical", strip_imports(strip_docstrings(program))))
+        formatted = ast_normalized(program)
+        if formatted:
+            out.append(("solution", "canonical", strip_imports(formatted)))
+    test = item_test_code(item)
+    if test.strip():
+        out.append(("test", "exact", strip_imports(test)))
+    return out
+
+
+class DecontIndex:
+    """Per channel: sorted unique n-gram hashes, and for each the benchmark sources it occurs in."""
+
+    def __init__(self, items: list[tuple[str, str]], sources: dict[str, np.ndarray], vocab: dict[str, list[str]],
+                 tables: dict[str, dict[str, np.ndarray]], config: IndexConfig, stats: dict):  # fmt: skip
+        self.items = items  # (benchmark, task_id)
+        self.sources = sources  # parallel arrays: item, field, channel, length
+        self.encoder = Encoder(vocab)
+        self._vocab_lists = vocab
+        self.codes = {ch: token_codes(len(tokens) + 1) for ch, tokens in vocab.items()}
+        self.tables = tables  # channel -> {"hashes", "offsets", "postings"}
+        self.config = config
+        self.stats = stats
+        self.prefilter = {ch: _bitset(t["hashes"]) for ch, t in tables.items()}
+
+    # ---- building ---------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, items: list[BenchmarkItem], config: IndexConfig | None = None,
+              reference_texts: list[str] | None = None) -> DecontIndex:  # fmt: skip
+        config = config or IndexConfig()
+        rows = []  # (item index, field, channel, tokens)
+        for i, item in enumerate(items):
+            for field_name, channel, text in item_sources(item):
+                tokens = stream(text, channel)
+                if len(tokens) >= config.params[channel].n:
+                    rows.append((i, field_name, channel, tokens))
+        vocab = {ch: sorted({t for _, _, c, toks in rows if c == ch for t in toks}) for ch in CHANNELS}
+        index = cls([(it.benchmark, it.task_id) for it in items], {}, vocab, {}, config, {})
+        groups = [task_group(it) for it in items]
+        per_channel: dict[str, list[tuple[np.ndarray, int]]] = defaultdict(list)
+        windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for source_id, (_, _, channel, tokens) in enumerate(rows):
+            hashes, _ = index.hashes(tokens, channel)
+            n, need = config.params[channel].n, config.params[channel].min_informative
+            counts = np.concatenate(([0], np.cumsum([informative(t, channel) for t in tokens])))
+            starts = np.nonzero((counts[n:] - counts[: len(hashes)]) >= need)[0]
+            windows[source_id] = (hashes[starts], starts)
+            per_channel[channel].append((np.unique(hashes[starts]), source_id))
+        index.sources = {
+            "item": np.array([r[0] for r in rows], dtype=np.int32),
+            "field": np.array([FIELDS.index(r[1]) for r in rows], dtype=np.int8),
+            "channel": np.array([CHANNELS.index(r[2]) for r in rows], dtype=np.int8),
+            "length": np.array([len(r[3]) for r in rows], dtype=np.int32),
+        }
+        suppressed = index._suppressed_hashes(reference_texts or [], config)
+        for channel in CHANNELS:
+            index.tables[channel], index.stats[channel] = _table(per_channel[channel], index.sources["item"], groups,
+                                                                 config.max_task_groups, suppressed[channel])  # fmt: skip
+        index.prefilter = {ch: _bitset(t["hashes"]) for ch, t in index.tables.items()}
+        # The evidence a full copy of a source can show: the tokens its indexed n-grams cover.
+        effective = np.zeros(len(rows), dtype=np.int32)
+        for source_id, (hashes, starts) in windows.items():
+            channel = rows[source_id][2]
+            found, _ = index.lookup(hashes, np.ones(len(hashes), dtype=bool), channel)
+            effective[source_id] = covered_length(starts[found], config.params[channel].n)
+        index.sources["effective"] = effective
+        index.stats["items"] = len(items)
+        index.stats["reference_files"] = len(reference_texts or [])
+        return index
+
+    def hashes(self, tokens: list[str], channel: str) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of the n-grams of a token list of `channel` (index texts; documents go through `encode`)."""
+        ids = self.encoder.ids(tokens, channel)
+        return window_hashes(ids, self.codes[channel], self.config.params[channel].n)
+
+    def lookup(self, hashes: np.ndarray, valid: np.ndarray, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        """Window positions whose hash is in the index, and the table row of each."""
+        table = self.tables[channel]["hashes"]
+        if not len(table) or not len(hashes):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        bits = hashes >> np.uint64(64 - _PREFILTER_BITS)
+        maybe = np.nonzero(
+            valid
+            & ((self.prefilter[channel][bits >> np.uint64(3)] >> (bits & np.uint64(7)).astype(np.uint8)) & 1).astype(
+                bool
+            )
+        )[0]
+        if not len(maybe):
+            return maybe, maybe
+        rows = np.minimum(np.searchsorted(table, hashes[maybe]), len(table) - 1)
+        found = table[rows] == hashes[maybe]
+        return maybe[found], rows[found]
+
+    def _suppressed_hashes(self, reference_texts: list[str], config: IndexConfig) -> dict[str, np.ndarray]:
+        out = {}
+        fixed = [*shipped_boilerplate(), *config.allowlist]
+        reference = [self.encoder.encode(text) for text in reference_texts]
+        for channel in CHANNELS:
+            always = [self.hashes(stream(t, channel), channel) for t in fixed]
+            always_h = np.concatenate([h[v] for h, v in always]) if always else np.empty(0, np.uint64)
+            counts: dict[int, int] = defaultdict(int)
+            for encoded in reference:
+                h, valid = window_hashes(encoded[channel][0], self.codes[channel], config.params[channel].n)
+                for value in np.unique(h[valid]).tolist():
+                    counts[value] += 1
+            learned = [h for h, c in counts.items() if c >= config.reference_min_files]
+            out[channel] = np.unique(np.concatenate([always_h, np.array(learned, dtype=np.uint64)]))
+        return out
+
+    # ---- persistence ------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write `path.npz` + `path.json` atomically (a crashed writer leaves no half index behind)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {f"source_{k}": v for k, v in self.sources.items()}
+        for channel, table in self.tables.items():
+            arrays.update({f"{channel}_{k}": v for k, v in table.items()})
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        np.savez(f"{tmp}.npz", **arrays)
+        meta = {
+            "items": self.items,
+            "vocab": self._vocab_lists,
+            "config": self.config.fingerprint(),
+            "stats": self.stats,
+        }
+        Path(f"{tmp}.json").write_text(json.dumps(meta))
+        os.replace(f"{tmp}.json", f"{path}.json")
+        os.replace(f"{tmp}.npz", f"{path}.npz")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, config: IndexConfig) -> DecontIndex:
+        meta = json.loads(Path(f"{path}.json").read_text())
+        if meta["config"] != config.fingerprint():
+            raise ValueError(f"{path} was built with another configuration.")
+        with np.load(f"{path}.npz") as data:
+            arrays = {k: data[k] for k in data.files}
+        sources = {k.removeprefix("source_"): v for k, v in arrays.items() if k.startswith("source_")}
+        tables = {ch: {k: arrays[f"{ch}_{k}"] for k in ("hashes", "offsets", "postings")} for ch in CHANNELS}
+        return cls([tuple(x) for x in meta["items"]], sources, meta["vocab"], tables, config, meta["stats"])
+
+
+_PREFILTER_BITS = 26
+
+
+def _bitset(hashes: np.ndarray) -> np.ndarray:
+    """A 2**26-bit membership prefilter on the hashes' top bits: most document n-grams miss the index, and
+    this rejects them with one gather instead of a binary search."""
+    bits = np.zeros(1 << (_PREFILTER_BITS - 3), dtype=np.uint8)
+    top = hashes >> np.uint64(64 - _PREFILTER_BITS)
+    np.bitwise_or.at(
+        bits, (top >> np.uint64(3)).astype(np.int64), (np.uint8(1) << (top & np.uint64(7)).astype(np.uint8))
+    )
+    return bits
+
+
+def _table(entries, source_items, groups, max_task_groups, suppressed):
+    """Sorted unique hashes with CSR postings, dropping suppressed and many-problem hashes."""
+    if not entries:
+        empty = np.empty(0, dtype=np.uint64)
+        return {"hashes": empty, "offsets": np.zeros(1, np.int64), "postings": np.empty(0, np.int32)}, {}
+    hashes = np.concatenate([h for h, _ in entries])
+    owners = np.concatenate([np.full(len(h), s, dtype=np.int32) for h, s in entries])
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    unique, starts = np.unique(hashes, return_index=True)
+    bounds = np.append(starts, len(hashes))
+    keep = ~np.isin(unique, suppressed)
+    n_suppressed = int((~keep).sum())
+    common = 0
+    for k in np.nonzero(keep)[0].tolist():
+        group_set = {groups[source_items[s]] for s in owners[bounds[k] : bounds[k + 1]].tolist()}
+        if len(group_set) >= max_task_groups:
+            keep[k] = False
+            common += 1
+    kept = np.nonzero(keep)[0]
+    postings = [owners[bounds[k] : bounds[k + 1]] for k in kept.tolist()]
+    offsets = np.zeros(len(kept) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(p) for p in postings])
+    table = {"hashes": unique[kept], "offsets": offsets,
+             "postings": np.concatenate(postings) if postings else np.empty(0, np.int32)}  # fmt: skip
+    return table, {"ngrams": int(len(kept)), "suppressed_boilerplate": n_suppressed, "suppressed_shared": common}
+
+
+def cache_key(source_digests: dict[str, str], config: IndexConfig, reference: list[str]) -> str:
+    payload = json.dumps({"sources": source_digests, "config": config.fingerprint(), "reference": reference},
+                         sort_keys=True)  # fmt: skip
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def file_digest(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

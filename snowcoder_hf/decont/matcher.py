@@ -1,0 +1,85 @@
+"""Find benchmark leaks in one text: which sources its n-grams hit, and whether the evidence is enough.
+
+A match needs the n-grams of one benchmark source (a prompt, solution or test) to cover at least the
+channel's minimum evidence span of the document's tokens. Each match records the benchmark, task id,
+field, kind (`verbatim`, `renamed` or `statement`), character spans, and, inside a repo-level document,
+the path of the file the first span falls in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from snowcoder_hf.decont.encode import raw_spans
+from snowcoder_hf.decont.hashing import covered_length, merged_intervals, window_hashes
+from snowcoder_hf.decont.index import FIELDS, DecontIndex
+from snowcoder_hf.decont.normalize import CHANNELS
+
+KIND_OF_CHANNEL = {"exact": "verbatim", "canonical": "renamed", "prose": "statement"}
+MATCH_KINDS = tuple(KIND_OF_CHANNEL.values())
+_PRIORITY = {"exact": 0, "canonical": 1, "prose": 2}
+FILE_SEPARATOR = "<file_sep>"
+
+
+def file_at(text: str, position: int, separator: str = FILE_SEPARATOR) -> str | None:
+    """The path of the file holding `position` in a StarCoder2-style repo-level document, if any."""
+    start = text.rfind(separator, 0, position + 1)
+    if start < 0:
+        return None
+    start += len(separator)
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)].strip() or None
+
+
+def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[str, str]] = frozenset()) -> list[dict]:
+    """Every benchmark source with enough evidence in `text`, strongest kind first, one per (task, field)."""
+    best: dict[tuple[int, int], tuple] = {}
+    encoded = index.encoder.encode(text)
+    for channel in CHANNELS:
+        ids, positions = encoded[channel]
+        params = index.config.params[channel]
+        hashes, valid = window_hashes(ids, index.codes[channel], params.n)
+        hit, rows = index.lookup(hashes, valid, channel)
+        if not len(hit):
+            continue
+        table = index.tables[channel]
+        offsets, postings = table["offsets"], table["postings"]
+        starts_by_source: dict[int, list[int]] = defaultdict(list)
+        for j, row in zip(hit.tolist(), rows.tolist(), strict=True):
+            for source in postings[offsets[row] : offsets[row + 1]].tolist():
+                starts_by_source[source].append(j)
+        for source, starts in starts_by_source.items():
+            covered = covered_length(starts, params.n)
+            effective = int(index.sources["effective"][source])
+            if effective < params.floor or covered < params.required(effective):
+                continue
+            item = int(index.sources["item"][source])
+            if index.items[item] in ignore_tasks:
+                continue
+            key = (item, int(index.sources["field"][source]))
+            candidate = (_PRIORITY[channel], -covered, channel, starts, covered, positions)
+            if key not in best or candidate[:2] < best[key][:2]:
+                best[key] = candidate
+    matches = []
+    spans_cache: dict[str, list[tuple[int, int]]] = {}
+    for (item, field_code), (_, _, channel, starts, covered, positions) in sorted(
+        best.items(), key=lambda kv: kv[1][:2]
+    ):
+        if channel not in spans_cache:
+            spans_cache[channel] = raw_spans(text, channel)
+        char_spans = spans_cache[channel]
+        n = index.config.params[channel].n
+        spans = []
+        for a, b in merged_intervals(starts, n):
+            first, last = positions[a], positions[min(b, len(positions)) - 1]
+            spans.append(
+                [char_spans[min(first, len(char_spans) - 1)][0], char_spans[min(last, len(char_spans) - 1)][1]]
+            )
+        benchmark, task_id = index.items[item]
+        match = {"benchmark": benchmark, "task_id": task_id, "field": FIELDS[field_code],
+                 "kind": KIND_OF_CHANNEL[channel], "spans": spans, "matched_tokens": covered}  # fmt: skip
+        path = file_at(text, spans[0][0])
+        if path:
+            match["path"] = path
+        matches.append(match)
+    return matches

@@ -1,0 +1,151 @@
+"""The three token streams decontamination matches on, and the benchmark texts that feed them.
+
+- `exact`: the shared lexical tokens (`snowcoder_hf.code_text.LEXICAL_TOKEN_RE`): identifiers, numbers and
+  punctuation, whitespace ignored. Catches verbatim and re-indented or re-wrapped copies.
+- `canonical`: the lexical stream with `#` comments and quote marks dropped, attribute names kept as
+  `.name`, keywords and builtins kept, and every other identifier replaced by one placeholder. Catches
+  copies with renamed identifiers and changed formatting in any language's token stream.
+- `prose`: case-folded words (`\\w+`), for a problem statement pasted as a comment or docstring,
+  however it was re-wrapped or commented out.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import re
+
+from snowcoder_hf.code_text import IDENTIFIER_TOKEN_RE, LEXICAL_TOKEN_RE
+
+CHANNELS = ("exact", "canonical", "prose")
+PLACEHOLDER = "\x00V"
+# One pattern for the code channels: a `#` comment is matched (so token order is the same for `findall`
+# and `finditer`) but yields "" and is skipped; everything else is a shared lexical token.
+CODE_TOKEN_RE = re.compile(r"#[^\n]*|(" + LEXICAL_TOKEN_RE.pattern + ")")
+WORD_RE = IDENTIFIER_TOKEN_RE
+QUOTES = frozenset("'\"`")
+_IMPORT_LINE_RE = re.compile(r"^[ \t]*(?:import[ \t]+[\w. ,]+|from[ \t]+[\w.]+[ \t]+import[ \t]+[^\n]+)$", re.MULTILINE)
+
+# Names a renaming leaves alone: keywords, builtins and the modules code commonly calls into.
+KEPT_NAMES = frozenset(
+    [*keyword.kwlist, *(k for k in keyword.softkwlist if k != "_"), *dir(builtins), "self", "cls", "math", "re", "os", "sys", "np", "pd",
+     "plt", "json", "random", "collections", "itertools", "functools", "heapq", "string", "datetime", "time",
+     "typing", "List", "Dict", "Tuple", "Set", "Optional", "Union", "Any", "Callable", "Iterable"]
+)  # fmt: skip
+
+
+def is_identifier(token: str) -> bool:
+    first = token[0]
+    return first.isalpha() or first == "_"
+
+
+def canonicalize(tokens: list[str]) -> list[str]:
+    """Canonical form of code tokens: quotes dropped, a `.` followed by a name merged into `.name`, kept
+    names left as they are, every other name replaced by `PLACEHOLDER`."""
+    tokens = [t for t in tokens if t not in QUOTES]
+    out = []
+    for i, token in enumerate(tokens):
+        if token == "." and i + 1 < len(tokens) and is_identifier(tokens[i + 1]):
+            continue
+        if is_identifier(token):
+            if i and tokens[i - 1] == ".":
+                token = "." + token
+            elif token not in KEPT_NAMES:
+                token = PLACEHOLDER
+        out.append(token)
+    return out
+
+
+def code_stream(text: str) -> list[str]:
+    """Lexical tokens with `#` comments dropped: the `exact` channel."""
+    return [t for t in CODE_TOKEN_RE.findall(text) if t]
+
+
+def stream(text: str, channel: str) -> list[str]:
+    """The tokens of `text` in `channel`, in the form the index stores them."""
+    if channel == "exact":
+        return code_stream(text)
+    if channel == "canonical":
+        return canonicalize(code_stream(text))
+    if channel == "prose":
+        return WORD_RE.findall(text.lower())
+    raise ValueError(f"`channel` must be one of {', '.join(CHANNELS)}, got {channel!r}.")
+
+
+def informative(token: str, channel: str) -> bool:
+    """Whether a token carries evidence: a name of two or more characters (a kept name or attribute in the
+    canonical channel, a word of three or more letters in prose). Literal data and punctuation do not."""
+    if channel == "prose":
+        return len(token) >= 3 and token[0].isalpha()
+    if channel == "canonical":
+        return token != PLACEHOLDER and len(token) >= 2 and (is_identifier(token) or token[0] == ".")
+    return len(token) >= 2 and is_identifier(token)
+
+
+def strip_imports(code: str) -> str:
+    """Drop import lines: the same imports open countless ordinary files."""
+    return _IMPORT_LINE_RE.sub("", code)
+
+
+def _docstring_nodes(tree: ast.AST) -> list[ast.Expr]:
+    nodes = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                nodes.append(first)
+    return nodes
+
+
+def parse_python(code: str) -> ast.Module | None:
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def docstrings(code: str) -> list[str]:
+    """The docstrings of a Python snippet (empty when it does not parse)."""
+    tree = parse_python(code)
+    return [node.value.value for node in _docstring_nodes(tree)] if tree else []
+
+
+def strip_docstrings(code: str) -> str:
+    """The snippet with docstrings cut out in place, other formatting kept (the result may not parse: it is
+    only tokenized). Unchanged if it does not parse."""
+    tree = parse_python(code)
+    if tree is None:
+        return code
+    lines = code.splitlines(keepends=True)
+    for node in sorted(_docstring_nodes(tree), key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        start, end = node.lineno - 1, node.end_lineno - 1
+        head, tail = lines[start][: node.col_offset], lines[end][node.end_col_offset :]
+        lines[start : end + 1] = [head + tail]
+    return "".join(lines)
+
+
+def remove_docstrings(tree: ast.AST) -> ast.AST:
+    """Remove docstring statements from a parsed tree in place (`pass` where a body would be left empty)."""
+    docs = {id(node) for node in _docstring_nodes(tree)}
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and id(body[0]) in docs:
+            node.body = body[1:] or ([ast.Pass()] if not isinstance(node, ast.Module) else [])
+    return tree
+
+
+def ast_normalized(code: str) -> str | None:
+    """`ast.unparse` of the snippet without docstrings: one formatting for every copy. None if it does not parse."""
+    tree = parse_python(code)
+    if tree is None:
+        return None
+    remove_docstrings(tree)
+    try:
+        return ast.unparse(tree)
+    except (ValueError, RecursionError):
+        return None
