@@ -11,6 +11,7 @@ import importlib
 
 # public name -> module under snowcoder_hf.pipeline
 _EXPORTS: dict[str, str] = {
+    "TopPercentileSelector": "select",
     "CODE_TEXT_NORM_CONFIG": "code_tokenizer",
     "ChunkAveragedQualityFilter": "quality",
     "CodeWordTokenizer": "code_tokenizer",
