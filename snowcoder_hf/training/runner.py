@@ -119,6 +119,8 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
         model = AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path, revision=model_args.model_revision,
                                                      attn_implementation=model_args.attn_implementation,
                                                      dtype=torch.float32)  # fmt: skip
+    # Without a KV cache: with one, transformers skips the packed-sequence mask and documents would leak.
+    model.config.use_cache = False
     parameters = count_parameters(model.config)
     flops = flops_per_token(model.config, data_args.seq_len)
     logger.info("stage %d: %s, %s parameters (%s without embeddings), %.3g training FLOPs/token at seq %d", stage,
@@ -168,6 +170,7 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
         "mfu": speeds[-1].get("mfu") if speeds else None, "seconds": round(time.perf_counter() - started, 1),
         "attention": attention_reset_note(model_args.attn_implementation, data_args.attention_resets),
     }  # fmt: skip
+    model.config.use_cache = True  # the published checkpoint generates with a cache
     trainer.save_model(training_args.output_dir)  # weights, config and tokenizer
     if trainer.is_world_process_zero():
         from snowcoder_hf.cards import write_card
