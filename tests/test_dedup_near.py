@@ -112,3 +112,22 @@ def test_planted_near_duplicates_are_removed_with_the_keep_rule_across_tasks(tmp
         assert removed[loser]["filter_reason"] == "near_duplicate"
     assert len(removed) == len(planted), "no unplanted file is removed"
     assert len(kept_ids) + len(removed) == len(docs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["foo_bar(x1, 2) + Été café_ñ – ✓ 日本語 x²", "a", " \n\t ", "def f():\n    return value_1\n", "ab\ud800cd"],
+)
+def test_vectorized_token_hashes_equal_the_per_token_reference_on_the_shared_token_definition(text):
+    from snowcoder_hf.code_text import code_tokens
+    from snowcoder_hf.pipeline.token_hashing import reference_token_hash, token_hashes
+
+    assert token_hashes(text).tolist() == [reference_token_hash(token) for token in code_tokens(text)]
+
+
+def test_vectorized_token_hashes_match_on_real_files(corpus):
+    from snowcoder_hf.code_text import code_tokens
+    from snowcoder_hf.pipeline.token_hashing import reference_token_hash, token_hashes
+
+    for _, text in corpus[:5]:
+        assert token_hashes(text).tolist() == [reference_token_hash(token) for token in code_tokens(text)]

@@ -1,12 +1,14 @@
 """MinHash signatures of code, vectorized with numpy: the math behind `near_dedup`.
 
-- Tokens are BigCode's identifier-preserving code tokens (`snowcoder_hf.code_text`); each distinct
-  token is hashed once (xxh64, cached), and the 5-gram shingle hashes are rolled from token hashes
-  with a few whole-array numpy operations instead of hashing one joined string per shingle.
+- Tokens are BigCode's identifier-preserving code tokens (`snowcoder_hf.code_text`), hashed with
+  whole-array operations (`token_hashing`), and the 5-gram shingle hashes are rolled from token hashes
+  with a few more instead of hashing one joined string per shingle.
 - The permutations are a multiply-shift family, `h_i(x) = (a_i * x + b_i mod 2^64) >> 32` with odd
   `a_i`: all of them for all shingles in one broadcast, no modulo. The shift is monotone, so it is
   applied once, after the minimum.
-- LSH bands and rows follow datasketch's `optimal_param` (equal false-positive/negative weights).
+- LSH bands and rows follow datasketch's `optimal_param` (equal false-positive/negative weights) at
+  `lsh_threshold`; with verification that sits under the Jaccard threshold, so that pairs just above it
+  are nearly always candidates, and the full 256-hash estimate then rejects the pairs below it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snowcoder_hf.code_text import IDENTIFIER_TOKEN_RE
+from snowcoder_hf.pipeline.token_hashing import token_hashes as code_token_hashes
 
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd: rolls token hashes into a shingle hash
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)  # splitmix64 finalizer
-_CHUNK = 2048  # shingles per broadcast block: bounds memory at CHUNK * num_perm * 8 bytes
-_CACHE_LIMIT = 2_000_000
+_CHUNK = 1024  # shingles per broadcast block: bounds memory at CHUNK * num_perm * 8 bytes
 
 
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -48,7 +49,13 @@ class CodeMinhashConfig:
     bands: int | None = None
     rows: int | None = None
     seed: int = 1
-    verify: bool = True  # drop LSH candidates whose full-signature Jaccard estimate is under the threshold
+    verify: bool = True  # drop LSH candidates whose full-signature Jaccard estimate is clearly under the threshold
+    # How far under the threshold an estimate may fall and still count, in standard errors of the estimate
+    # (sqrt(t(1-t)/num_perm)): pairs truly at the threshold are not lost to estimation noise.
+    verify_slack: float = 1.5
+    # Where the LSH S-curve sits. With verification it sits below the threshold (more candidates, cheap to
+    # check), so that pairs just above the threshold are found nearly always; default threshold - 0.15.
+    lsh_threshold: float | None = None
 
     def __post_init__(self):
         if self.n_grams < 1:
@@ -59,13 +66,31 @@ class CodeMinhashConfig:
             raise ValueError(f"`threshold` must be in (0, 1), got {self.threshold}.")
         if (self.bands is None) != (self.rows is None):
             raise ValueError("`bands` and `rows` must be given together, or both left out.")
+        if self.lsh_threshold is not None and not 0.0 < self.lsh_threshold <= self.threshold:
+            raise ValueError(f"`lsh_threshold` must be in (0, threshold], got {self.lsh_threshold}.")
         if self.bands is None:
-            bands, rows = optimal_bands(self.threshold, self.num_perm)
+            bands, rows = optimal_bands(self.effective_lsh_threshold, self.num_perm)
             object.__setattr__(self, "bands", bands)
             object.__setattr__(self, "rows", rows)
+        if self.verify_slack < 0:
+            raise ValueError(
+                f"`verify_slack` must be a non-negative number of standard errors, got {self.verify_slack}."
+            )
         if self.bands * self.rows > self.num_perm:
             raise ValueError(f"`bands` x `rows` must be at most `num_perm` ({self.num_perm}), got "
                              f"{self.bands} x {self.rows}.")  # fmt: skip
+
+    @property
+    def effective_lsh_threshold(self) -> float:
+        if self.lsh_threshold is not None:
+            return self.lsh_threshold
+        return max(0.05, self.threshold - 0.15) if self.verify else self.threshold
+
+    @property
+    def verify_threshold(self) -> float:
+        """The estimated Jaccard a candidate pair needs to be kept as a duplicate by verification."""
+        stderr = (self.threshold * (1 - self.threshold) / self.num_perm) ** 0.5
+        return self.threshold - self.verify_slack * stderr
 
 
 class MinHasher:
@@ -77,25 +102,13 @@ class MinHasher:
         self.a = (rng.integers(0, 2**63, size=config.num_perm, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
         self.b = rng.integers(0, 2**63, size=config.num_perm, dtype=np.uint64)
         self.band_mult = (rng.integers(0, 2**63, size=(config.bands, config.rows), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # fmt: skip
-        self._token_hashes: dict[str, int] = {}
-
-    def _hash_tokens(self, tokens: list[str]) -> np.ndarray:
-        import xxhash
-
-        cache = self._token_hashes
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        for token in dict.fromkeys(tokens):
-            if token not in cache:
-                cache[token] = xxhash.xxh64_intdigest(token)
-        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+        self._buffer: np.ndarray | None = None
 
     def shingles(self, text: str) -> np.ndarray:
         """Distinct 32-bit hashes of the text's code-token n-grams (a short text is one shingle)."""
-        tokens = IDENTIFIER_TOKEN_RE.findall(text)
-        if not tokens:
+        token_hashes = code_token_hashes(text)
+        if not token_hashes.size:
             return np.zeros(0, dtype=np.uint64)
-        token_hashes = self._hash_tokens(tokens)
         n = min(self.config.n_grams, len(token_hashes))
         length = len(token_hashes) - n + 1
         rolled = token_hashes[:length].copy()
@@ -114,10 +127,14 @@ class MinHasher:
         shingles = self.shingles(text)
         if shingles.size == 0:
             return None
+        if self._buffer is None:  # reused: allocating the block per document costs more than the arithmetic
+            self._buffer = np.empty((_CHUNK, self.config.num_perm), dtype=np.uint64)
         minimum = np.full(self.config.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
         for start in range(0, shingles.size, _CHUNK):
-            block = shingles[start : start + _CHUNK, None] * self.a[None, :]
-            block += self.b[None, :]
+            chunk = shingles[start : start + _CHUNK]
+            block = self._buffer[: chunk.size]
+            np.multiply(chunk[:, None], self.a[None, :], out=block)
+            np.add(block, self.b[None, :], out=block)
             np.minimum(minimum, block.min(axis=0), out=minimum)
         return (minimum >> np.uint64(32)).astype(np.uint32)
 

@@ -3,8 +3,8 @@
 1. `CodeMinhashSignature` (N tasks): signatures and per-band keys of each task's documents, plus the
    keep-rule keys. Documents pass through, so a writer after it saves the input stage 4 re-reads.
 2. `CodeMinhashBuckets` (up to `bands` tasks, each a set of bands): documents sharing a band key become
-   candidate pairs; with `verify`, pairs whose full-signature Jaccard estimate is under the threshold
-   are discarded (this is what keeps false removals down).
+   candidate pairs; with `verify`, pairs whose full-signature Jaccard estimate is clearly under the
+   threshold (by more than `verify_slack` standard errors) are discarded: this keeps false removals down.
 3. `CodeMinhashCluster` (1 task): connected components of the pairs (vectorized union-find), then the
    keep-rule picks one document per cluster.
 4. `CodeMinhashFilter` (the same N tasks over the same input): drops the others with reason
@@ -48,7 +48,6 @@ class CodeMinhashSignature(PipelineStep):
 
     type = "🫂 - DEDUP"
     name = "🎯 Code MinHash: signatures"
-    _requires_dependencies = ["xxhash"]
 
     def __init__(self, output_folder: DataFolderLike, config: CodeMinhashConfig | None = None):
         super().__init__()
@@ -125,7 +124,7 @@ class CodeMinhashBuckets(PipelineStep):
                 out[mask] = signatures[rank][docs[mask]]
             return out
 
-        return estimated_jaccard(rows(left), rows(right)) >= self.config.threshold
+        return estimated_jaccard(rows(left), rows(right)) >= self.config.verify_threshold
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
