@@ -289,14 +289,18 @@ def render(docs, size_mb, planted, bands, rows, runs, quality, removed, profile,
     lines = [
         "# Near-dedup benchmark: snowcoder_hf code MinHash vs DataTrove MinhashDedup*",
         "",
-        f"Corpus: {n:,} documents ({args.files:,} real files from the standard library and site-packages, "
-        f"{len(planted):,} planted near-duplicates at token-edit rates {', '.join(f'{r:.1%}' for r in EDIT_RATES)}), "
-        f"{size_mb:,.1f} MB. Same {NGRAM}-grams of code tokens, {bands} bands x {rows} rows (of {NUM_PERM} "
-        f"permutations), threshold {THRESHOLD}; one worker per stage. CPU seconds are this process's user+system time "
-        "(the machine is shared, so CPU time is the fairer per-core measure; wall time is shown too).",
+        (
+            f"Corpus: {n:,} documents ({args.files:,} real files from the standard library and site-packages, "
+            f"{len(planted):,} planted near-duplicates at token-edit rates {', '.join(f'{r:.1%}' for r in EDIT_RATES)}), "
+            f"{size_mb:,.1f} MB. Same {NGRAM}-grams of code tokens, {bands} bands x {rows} rows (of {NUM_PERM} "
+            f"permutations), threshold {THRESHOLD}; one worker per stage. CPU seconds are this process's user+system time "
+            "(the machine is shared, so CPU time is the fairer per-core measure; wall time is shown too)."
+        ),
         "",
-        "| stage | snowcoder_hf CPU s | DataTrove CPU s | ratio | snowcoder_hf docs/s | DataTrove docs/s | "
-        "snowcoder_hf MB/s | DataTrove MB/s | wall s (ours / DT) |",
+        (
+            "| stage | snowcoder_hf CPU s | DataTrove CPU s | ratio | snowcoder_hf docs/s | DataTrove docs/s | "
+            "snowcoder_hf MB/s | DataTrove MB/s | wall s (ours / DT) |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for ours, theirs in zip(runs["snowcoder_hf"], runs["DataTrove"], strict=True):
@@ -308,10 +312,12 @@ def render(docs, size_mb, planted, bands, rows, runs, quality, removed, profile,
         )
     total = {name: (sum(s["cpu"] for s in stages), sum(s["wall"] for s in stages)) for name, stages in runs.items()}
     lines += [
-        f"| **end to end** | **{total['snowcoder_hf'][0]:.1f}** | **{total['DataTrove'][0]:.1f}** | "
-        f"**{total['DataTrove'][0] / total['snowcoder_hf'][0]:.2f}x** | {n / total['snowcoder_hf'][0]:,.0f} | "
-        f"{n / total['DataTrove'][0]:,.0f} | {size_mb / total['snowcoder_hf'][0]:,.2f} | "
-        f"{size_mb / total['DataTrove'][0]:,.2f} | {total['snowcoder_hf'][1]:.1f} / {total['DataTrove'][1]:.1f} |",
+        (
+            f"| **end to end** | **{total['snowcoder_hf'][0]:.1f}** | **{total['DataTrove'][0]:.1f}** | "
+            f"**{total['DataTrove'][0] / total['snowcoder_hf'][0]:.2f}x** | {n / total['snowcoder_hf'][0]:,.0f} | "
+            f"{n / total['DataTrove'][0]:,.0f} | {size_mb / total['snowcoder_hf'][0]:,.2f} | "
+            f"{size_mb / total['DataTrove'][0]:,.2f} | {total['snowcoder_hf'][1]:.1f} / {total['DataTrove'][1]:.1f} |"
+        ),
         "",
         "| planted edit rate | mean true Jaccard | recall snowcoder_hf | recall DataTrove |",
         "|---|---:|---:|---:|",
@@ -327,8 +333,10 @@ def render(docs, size_mb, planted, bands, rows, runs, quality, removed, profile,
         "| | snowcoder_hf | DataTrove |",
         "|---|---:|---:|",
         f"| documents removed | {removed['snowcoder_hf']:,} | {removed['DataTrove']:,} |",
-        f"| false removals (best Jaccard in cluster < {THRESHOLD}) | {quality['snowcoder_hf'][1]:,} | "
-        f"{quality['DataTrove'][1]:,} |",
+        (
+            f"| false removals (best Jaccard in cluster < {THRESHOLD}) | {quality['snowcoder_hf'][1]:,} | "
+            f"{quality['DataTrove'][1]:,} |"
+        ),
         "",
         "Where our signature time goes (CPU s on a 600-document sample):",
         "",
