@@ -21,9 +21,16 @@ def _json(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def trainer_state_path(checkpoint: Path) -> Path:
+    """`trainer_state.json` at the top of a training output, else in its latest `checkpoint-N/`."""
+    top = checkpoint / "trainer_state.json"
+    saved = sorted(checkpoint.glob("checkpoint-*/trainer_state.json"), key=lambda p: int(p.parent.name.split("-")[-1]))
+    return top if top.exists() or not saved else saved[-1]
+
+
 def loss_history(checkpoint: Path) -> list[tuple[int, float]]:
     """`(step, loss)` pairs from a Trainer's `trainer_state.json` log history."""
-    state = _json(checkpoint / "trainer_state.json") or {}
+    state = _json(trainer_state_path(checkpoint)) or {}
     return [(int(e["step"]), float(e["loss"])) for e in state.get("log_history", []) if "loss" in e and "step" in e]
 
 
@@ -140,7 +147,7 @@ def write_report(config, out: Path, published: list[dict[str, Any]], markers) ->
                          [[n, len(h), f"{h[0][1]:.3f}", f"{h[-1][1]:.3f}"] for n, h in histories.items() if h]), ""]  # fmt: skip
     for name, history in histories.items():
         if not history:
-            lines += [_missing(out / name / "trainer_state.json", out), ""]
+            lines += [_missing(trainer_state_path(out / name), out), ""]
     lines += _eval_section(out)
     lines += ["## Published artifacts", ""]
     if published:

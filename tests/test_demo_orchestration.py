@@ -34,7 +34,8 @@ FAKE_STAGE = textwrap.dedent('''
         (folder / "tokenizer_config.json").write_text("{}")
         (folder / "model.safetensors").write_bytes(step.encode() * 100)
         history = [{"step": s, "loss": base_loss - 0.1 * s} for s in range(1, 6)]
-        (folder / "trainer_state.json").write_text(json.dumps({"log_history": history}))
+        (folder / "checkpoint-5").mkdir(exist_ok=True)  # where the Trainer leaves its state
+        (folder / "checkpoint-5" / "trainer_state.json").write_text(json.dumps({"log_history": history}))
 
     if step == "stage1_data":
         shard(out / "stage1" / "files", 6)
@@ -65,9 +66,9 @@ FAKE_STAGE = textwrap.dedent('''
     print(f"{step}: done", flush=True)
 ''')
 STEP_OUTPUTS = {
-    "stage1_data": ["{out}/stage1/summary.json"], "alpha": ["{out}/alpha/trainer_state.json"],
-    "stage2_data": ["{out}/stage2/selection.json"], "beta": ["{out}/beta/trainer_state.json"],
-    "stage3_data": ["{out}/stage3/mixture.yaml"], "final": ["{out}/final/trainer_state.json"],
+    "stage1_data": ["{out}/stage1/summary.json"], "alpha": ["{out}/alpha/model.safetensors"],
+    "stage2_data": ["{out}/stage2/selection.json"], "beta": ["{out}/beta/model.safetensors"],
+    "stage3_data": ["{out}/stage3/mixture.yaml"], "final": ["{out}/final/model.safetensors"],
     "eval": ["{out}/eval/results.json"],
 }  # fmt: skip
 
