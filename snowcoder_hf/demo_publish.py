@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 TAGS = ["code", "arctic-snowcoder", "snowcoder_hf", "demo"]
+STANDIN_PORT = 8765  # `snowcoder hub serve`'s default
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -93,9 +94,17 @@ def _hub(out: Path, hub_org: str | None):
             raise ValueError("`--hub-org` needs a Hub token: set HF_TOKEN or run `hf auth login`.")
         yield constants.ENDPOINT, hub_org
         return
+    import socket
+
     from snowcoder_hf.hub_standin import StandinServer
 
-    with StandinServer(out / "hub") as url, hub.hub_endpoint(url):
+    port = STANDIN_PORT  # a fixed port keeps the report's links valid when `snowcoder hub serve` reopens the store
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            port = 0  # taken: any free port
+    with StandinServer(out / "hub", port=port) as url, hub.hub_endpoint(url):
         yield url, None
 
 
