@@ -98,7 +98,7 @@ def _reader(corpus: Path):
     return JsonlReader(str(corpus.parent), glob_pattern=corpus.name, compression=None)
 
 
-def run_ours(corpus: Path, work: Path, bands: int, rows: int):
+def run_ours(corpus: Path, work: Path, scheme: str):
     from datatrove.pipeline.writers import JsonlWriter
 
     from snowcoder_hf.pipeline.minhash import CodeMinhashConfig
@@ -109,7 +109,7 @@ def run_ours(corpus: Path, work: Path, bands: int, rows: int):
         CodeMinhashSignature,
     )
 
-    config = CodeMinhashConfig(n_grams=NGRAM, num_perm=NUM_PERM, threshold=THRESHOLD)  # bands from lsh_threshold
+    config = CodeMinhashConfig(n_grams=NGRAM, num_perm=NUM_PERM, threshold=THRESHOLD, scheme=scheme)
     sigs, logs = work / "sigs", work / "logs"
     return [
         timed_stage("signatures", [_reader(corpus), CodeMinhashSignature(str(sigs), config=config)], 1, logs),
@@ -224,12 +224,11 @@ def evaluate(docs, planted, clusters, removed, seed: int):
     return recall, false_removals
 
 
-def signature_profile(docs, bands: int, rows: int, sample: int = 600) -> dict[str, float]:
-    """Where our signature time goes, on a sample: code points, token hashes, shingles, permutations."""
+def signature_profile(docs, sample: int = 600) -> dict[str, float]:
+    """Where our signature time goes, on a sample: code points, token hashes, shingles, sketches."""
     from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, MinHasher
     from snowcoder_hf.pipeline.token_hashing import code_points, token_hashes
 
-    hasher = MinHasher(CodeMinhashConfig(num_perm=NUM_PERM, threshold=THRESHOLD, bands=bands, rows=rows))
     texts = [d["text"] for d in docs[:sample]]
     out = {}
     start = _cpu()
@@ -240,105 +239,121 @@ def signature_profile(docs, bands: int, rows: int, sample: int = 600) -> dict[st
     for text in texts:
         token_hashes(text)
     out["token hashes (incl. the above)"] = _cpu() - start
-    start = _cpu()
-    shingles = [hasher.shingles(t) for t in texts]
-    out["5-gram shingles (incl. the above)"] = _cpu() - start
-    start = _cpu()
-    for text in texts:
-        signature = hasher.signature(text)
-        if signature is not None:
-            hasher.band_keys(signature)
-    out["full signature + band keys (incl. the above)"] = _cpu() - start
+    for scheme in ("one_permutation", "permutations"):
+        hasher = MinHasher(CodeMinhashConfig(num_perm=NUM_PERM, threshold=THRESHOLD, scheme=scheme))
+        start = _cpu()
+        shingles = [hasher.shingles(t) for t in texts]
+        out["5-gram shingles (incl. the above)"] = _cpu() - start
+        start = _cpu()
+        for text in texts:
+            signature = hasher.signature(text)
+            if signature is not None:
+                hasher.band_keys(signature)
+        out[f"signature + band keys, {scheme} (incl. the above)"] = _cpu() - start
     out["shingles per doc"] = sum(s.size for s in shingles) / len(shingles)
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work-dir", required=True, help="Scratch folder for the corpus and both runs.")
+    parser.add_argument("--work-dir", required=True, help="Scratch folder for the corpus and every run.")
     parser.add_argument("--files", type=int, default=10_000, help="Real files in the corpus (default 10000).")
     parser.add_argument("--planted", type=int, default=800, help="Planted near-duplicates (default 800).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", help="Write the markdown results here.")
     args = parser.parse_args()
 
-    from snowcoder_hf.pipeline.minhash import optimal_bands
+    from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, optimal_bands
 
+    ours = CodeMinhashConfig(n_grams=NGRAM, num_perm=NUM_PERM, threshold=THRESHOLD)
     bands, rows = optimal_bands(THRESHOLD, NUM_PERM)
     work = Path(args.work_dir)
     corpus = work / "corpus" / "corpus.jsonl"
     docs, planted = build_corpus(corpus, args.files, args.planted, args.seed)
     size_mb = corpus.stat().st_size / 1e6
-    runs = {"snowcoder_hf": run_ours(corpus, work / "ours", bands, rows),
-            "DataTrove": run_datatrove(corpus, work / "datatrove", bands, rows)}  # fmt: skip
-    quality = {
-        "snowcoder_hf": evaluate(docs, planted, *_outputs(work / "ours", "cluster_id"), args.seed),
-        "DataTrove": evaluate(docs, planted, *_outputs(work / "datatrove", "minhash_cluster_id"), args.seed),
-    }
-    removed = {name: len(_outputs(work / ("ours" if name == "snowcoder_hf" else "datatrove"), "x")[1]) for name in runs}
-    profile = signature_profile(docs, bands, rows)
-    report = render(docs, size_mb, planted, bands, rows, runs, quality, removed, profile, args)
+    systems = [  # name, folder, cluster key, runner, how it was configured
+        ("snowcoder_hf", "ours", "cluster_id", lambda w: run_ours(corpus, w, "one_permutation"),
+         f"one-permutation MinHash, LSH {ours.bands}x{ours.rows}, verified"),
+        ("snowcoder_hf classic", "ours_classic", "cluster_id", lambda w: run_ours(corpus, w, "permutations"),
+         f"{NUM_PERM} permutations, LSH {ours.bands}x{ours.rows}, verified"),
+        ("DataTrove", "datatrove", "minhash_cluster_id", lambda w: run_datatrove(corpus, w, bands, rows),
+         f"LSH {bands}x{rows} (optimal for {THRESHOLD}), unverified"),
+        ("DataTrove same LSH", "datatrove_same_lsh", "minhash_cluster_id",
+         lambda w: run_datatrove(corpus, w, ours.bands, ours.rows), f"LSH {ours.bands}x{ours.rows}, unverified"),
+    ]  # fmt: skip
+    results = []
+    for name, folder, key, runner, how in systems:
+        stages = runner(work / folder)
+        clusters, removed = _outputs(work / folder, key)
+        recall, false_removals = evaluate(docs, planted, clusters, removed, args.seed)
+        results.append({"name": name, "how": how, "stages": stages, "recall": recall, "removed": len(removed),
+                        "false_removals": false_removals})  # fmt: skip
+    profile = signature_profile(docs)
+    report = render(docs, size_mb, planted, results, profile, args)
     print(report)
     if args.results:
         Path(args.results).parent.mkdir(parents=True, exist_ok=True)
         Path(args.results).write_text(report)
 
 
-def render(docs, size_mb, planted, bands, rows, runs, quality, removed, profile, args) -> str:
+def render(docs, size_mb, planted, results, profile, args) -> str:
     n = len(docs)
+    baseline = next(r for r in results if r["name"] == "DataTrove")
     lines = [
         "# Near-dedup benchmark: snowcoder_hf code MinHash vs DataTrove MinhashDedup*",
         "",
         (
             f"Corpus: {n:,} documents ({args.files:,} real files from the standard library and site-packages, "
             f"{len(planted):,} planted near-duplicates at token-edit rates {', '.join(f'{r:.1%}' for r in EDIT_RATES)}), "
-            f"{size_mb:,.1f} MB. Same {NGRAM}-grams of code tokens, {bands} bands x {rows} rows (of {NUM_PERM} "
-            f"permutations), threshold {THRESHOLD}; one worker per stage. CPU seconds are this process's user+system time "
-            "(the machine is shared, so CPU time is the fairer per-core measure; wall time is shown too)."
+            f"{size_mb:,.1f} MB of JSONL. All runs: {NGRAM}-grams of the same code tokens, {NUM_PERM} hashes, Jaccard "
+            f"threshold {THRESHOLD}, one worker per stage, the same JSONL reader and gzip JSONL writers. CPU seconds "
+            "are this process's user+system time: the machine is shared, so CPU time is the fair per-core measure "
+            "(wall time is shown too)."
         ),
         "",
-        (
-            "| stage | snowcoder_hf CPU s | DataTrove CPU s | ratio | snowcoder_hf docs/s | DataTrove docs/s | "
-            "snowcoder_hf MB/s | DataTrove MB/s | wall s (ours / DT) |"
-        ),
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| system | configuration |",
+        "|---|---|",
+        *[f"| {r['name']} | {r['how']} |" for r in results],
+        "",
+        "CPU seconds per stage (docs/s, MB/s):",
+        "",
+        "| stage | " + " | ".join(r["name"] for r in results) + " |",
+        "|---|" + "---:|" * len(results),
     ]
-    for ours, theirs in zip(runs["snowcoder_hf"], runs["DataTrove"], strict=True):
-        lines.append(
-            f"| {ours['stage']} | {ours['cpu']:.1f} | {theirs['cpu']:.1f} | {theirs['cpu'] / max(ours['cpu'], 1e-9):.1f}x | "
-            f"{n / max(ours['cpu'], 1e-9):,.0f} | {n / max(theirs['cpu'], 1e-9):,.0f} | "
-            f"{size_mb / max(ours['cpu'], 1e-9):,.1f} | {size_mb / max(theirs['cpu'], 1e-9):,.1f} | "
-            f"{ours['wall']:.1f} / {theirs['wall']:.1f} |"
-        )
-    total = {name: (sum(s["cpu"] for s in stages), sum(s["wall"] for s in stages)) for name, stages in runs.items()}
+    for index, stage in enumerate(r["stage"] for r in results[0]["stages"]):
+        cells = []
+        for r in results:
+            cpu = max(r["stages"][index]["cpu"], 1e-9)
+            cells.append(f"{cpu:.1f} s ({n / cpu:,.0f} docs/s, {size_mb / cpu:,.1f} MB/s)")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    totals = {r["name"]: sum(s["cpu"] for s in r["stages"]) for r in results}
+    walls = {r["name"]: sum(s["wall"] for s in r["stages"]) for r in results}
+    lines.append("| **end to end** | " + " | ".join(
+        f"**{totals[r['name']]:.1f} s** ({n / totals[r['name']]:,.0f} docs/s, {size_mb / totals[r['name']]:,.2f} MB/s)"
+        for r in results) + " |")  # fmt: skip
+    lines.append("| wall s | " + " | ".join(f"{walls[r['name']]:.1f}" for r in results) + " |")
+    lines.append("| **DataTrove CPU / this CPU** | " + " | ".join(
+        f"**{totals['DataTrove'] / totals[r['name']]:.2f}x**" for r in results) + " |")  # fmt: skip
     lines += [
-        (
-            f"| **end to end** | **{total['snowcoder_hf'][0]:.1f}** | **{total['DataTrove'][0]:.1f}** | "
-            f"**{total['DataTrove'][0] / total['snowcoder_hf'][0]:.2f}x** | {n / total['snowcoder_hf'][0]:,.0f} | "
-            f"{n / total['DataTrove'][0]:,.0f} | {size_mb / total['snowcoder_hf'][0]:,.2f} | "
-            f"{size_mb / total['DataTrove'][0]:,.2f} | {total['snowcoder_hf'][1]:.1f} / {total['DataTrove'][1]:.1f} |"
-        ),
         "",
-        "| planted edit rate | mean true Jaccard | recall snowcoder_hf | recall DataTrove |",
-        "|---|---:|---:|---:|",
+        "Recall of the planted pairs (same cluster), and removals:",
+        "",
+        "| planted edit rate | mean true Jaccard | " + " | ".join(r["name"] for r in results) + " |",
+        "|---|---:|" + "---:|" * len(results),
     ]
     for rate in (*EDIT_RATES, "true Jaccard >= threshold"):
-        ours, theirs = quality["snowcoder_hf"][0][rate], quality["DataTrove"][0][rate]
-        label = f"{rate:.1%}" if isinstance(rate, float) else f"all planted pairs with {rate}"
-        mean = f"{ours[2]:.2f}" if isinstance(rate, float) else f">= {THRESHOLD}"
-        lines.append(f"| {label} | {mean} | {ours[0]}/{ours[1]} ({ours[0] / ours[1]:.1%}) | "
-                     f"{theirs[0]}/{theirs[1]} ({theirs[0] / theirs[1]:.1%}) |")  # fmt: skip
+        label = f"{rate:.1%}" if isinstance(rate, float) else f"all pairs with {rate}"
+        mean = f"{baseline['recall'][rate][2]:.2f}" if isinstance(rate, float) else f">= {THRESHOLD}"
+        cells = [f"{r['recall'][rate][0]}/{r['recall'][rate][1]} ({r['recall'][rate][0] / r['recall'][rate][1]:.1%})"
+                 for r in results]  # fmt: skip
+        lines.append(f"| {label} | {mean} | " + " | ".join(cells) + " |")
     lines += [
+        "| documents removed | | " + " | ".join(f"{r['removed']:,}" for r in results) + " |",
+        f"| false removals (best Jaccard in its cluster < {THRESHOLD}) | | "
+        + " | ".join(f"{r['false_removals']:,}" for r in results)
+        + " |",
         "",
-        "| | snowcoder_hf | DataTrove |",
-        "|---|---:|---:|",
-        f"| documents removed | {removed['snowcoder_hf']:,} | {removed['DataTrove']:,} |",
-        (
-            f"| false removals (best Jaccard in cluster < {THRESHOLD}) | {quality['snowcoder_hf'][1]:,} | "
-            f"{quality['DataTrove'][1]:,} |"
-        ),
-        "",
-        "Where our signature time goes (CPU s on a 600-document sample):",
+        "Where snowcoder_hf's signature time goes (CPU s on a 600-document sample):",
         "",
         "| step | CPU s |",
         "|---|---:|",

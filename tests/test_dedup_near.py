@@ -131,3 +131,23 @@ def test_vectorized_token_hashes_match_on_real_files(corpus):
 
     for _, text in corpus[:5]:
         assert token_hashes(text).tolist() == [reference_token_hash(token) for token in code_tokens(text)]
+
+
+@pytest.mark.parametrize("scheme", ["one_permutation", "permutations"])
+def test_both_signature_schemes_estimate_jaccard_without_bias(scheme):
+    hasher = MinHasher(CodeMinhashConfig(scheme=scheme))
+    rng = random.Random(0)
+    errors = []
+    for trial in range(30):
+        size = rng.choice([40, 300, 3000])  # fewer shingles than bins exercises the densification
+        base = [f"t{trial}_{i}" for i in range(size)]
+        keep = rng.uniform(0.3, 0.95)
+        other = base[: int(size * keep)] + [f"n{trial}_{i}" for i in range(size - int(size * keep))]
+        a, b = set(hasher.shingles(" ".join(base)).tolist()), set(hasher.shingles(" ".join(other)).tolist())
+        truth = len(a & b) / len(a | b)
+        errors.append(estimated_jaccard(hasher.signature(" ".join(base)), hasher.signature(" ".join(other))) - truth)
+    assert abs(np.mean(errors)) < 0.03
+    assert np.max(np.abs(errors)) < 0.15
+    assert (hasher.signature("x y z") == hasher.signature("x  y\nz")).all()
+    with pytest.raises(ValueError, match="`scheme`"):
+        CodeMinhashConfig(scheme="bbit")

@@ -3,9 +3,10 @@
 - Tokens are BigCode's identifier-preserving code tokens (`snowcoder_hf.code_text`), hashed with
   whole-array operations (`token_hashing`), and the 5-gram shingle hashes are rolled from token hashes
   with a few more instead of hashing one joined string per shingle.
-- The permutations are a multiply-shift family, `h_i(x) = (a_i * x + b_i mod 2^64) >> 32` with odd
-  `a_i`: all of them for all shingles in one broadcast, no modulo. The shift is monotone, so it is
-  applied once, after the minimum.
+- The default scheme is one-permutation hashing with optimal densification (`one_permutation`): one
+  hash and K bins, O(shingles) work. `scheme="permutations"` is the classic K hash functions, a
+  multiply-shift family `h_i(x) = (a_i * x + b_i mod 2^64) >> 32` with odd `a_i`, all of them for all
+  shingles in one broadcast, no modulo (the shift is monotone, so it is applied once, after the minimum).
 - LSH bands and rows follow datasketch's `optimal_param` (equal false-positive/negative weights) at
   `lsh_threshold`; with verification that sits under the Jaccard threshold, so that pairs just above it
   are nearly always candidates, and the full 256-hash estimate then rejects the pairs below it.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snowcoder_hf.pipeline.one_permutation import OnePermutationSketch
 from snowcoder_hf.pipeline.token_hashing import token_hashes as code_token_hashes
 
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd: rolls token hashes into a shingle hash
@@ -39,6 +41,9 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
+SCHEMES = ("one_permutation", "permutations")
+
+
 @dataclass(frozen=True)
 class CodeMinhashConfig:
     """n-gram size, permutations, Jaccard threshold; bands/rows default to `optimal_bands`."""
@@ -56,6 +61,9 @@ class CodeMinhashConfig:
     # Where the LSH S-curve sits. With verification it sits below the threshold (more candidates, cheap to
     # check), so that pairs just above the threshold are found nearly always; default threshold - 0.15.
     lsh_threshold: float | None = None
+    # "one_permutation": one hash, K bins, optimal densification (O(shingles)); "permutations": K hash
+    # functions on every shingle (O(shingles x K)), the classic scheme DataTrove and datasketch use.
+    scheme: str = "one_permutation"
 
     def __post_init__(self):
         if self.n_grams < 1:
@@ -72,6 +80,8 @@ class CodeMinhashConfig:
             bands, rows = optimal_bands(self.effective_lsh_threshold, self.num_perm)
             object.__setattr__(self, "bands", bands)
             object.__setattr__(self, "rows", rows)
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"`scheme` must be one of {', '.join(SCHEMES)}, got {self.scheme!r}.")
         if self.verify_slack < 0:
             raise ValueError(
                 f"`verify_slack` must be a non-negative number of standard errors, got {self.verify_slack}."
@@ -103,6 +113,9 @@ class MinHasher:
         self.b = rng.integers(0, 2**63, size=config.num_perm, dtype=np.uint64)
         self.band_mult = (rng.integers(0, 2**63, size=(config.bands, config.rows), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # fmt: skip
         self._buffer: np.ndarray | None = None
+        self._sketch = (
+            OnePermutationSketch(config.num_perm, config.seed) if config.scheme == "one_permutation" else None
+        )
 
     def shingles(self, text: str) -> np.ndarray:
         """Distinct 32-bit hashes of the text's code-token n-grams (a short text is one shingle)."""
@@ -127,6 +140,8 @@ class MinHasher:
         shingles = self.shingles(text)
         if shingles.size == 0:
             return None
+        if self._sketch is not None:
+            return self._sketch.signature(shingles)
         if self._buffer is None:  # reused: allocating the block per document costs more than the arithmetic
             self._buffer = np.empty((_CHUNK, self.config.num_perm), dtype=np.uint64)
         minimum = np.full(self.config.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
