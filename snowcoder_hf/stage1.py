@@ -135,27 +135,47 @@ def _ensure_tokenizer(config: Stage1Config, out: Path) -> Path | None:
     return target
 
 
+def _tokenize_stage(config: Stage1Config, tokenizer_dir: Path):
+    from snowcoder_hf.pipeline.document_files import DocumentFileReader
+    from snowcoder_hf.pipeline.tokenize import CodeDocumentTokenizer
+    from snowcoder_hf.stage_runner import Stage
+
+    out = Path(config.output_dir)
+    return Stage("tokenize", [DocumentFileReader(str(out / "documents")),
+                              CodeDocumentTokenizer(str(out / "tokens"), tokenizer_dir,
+                                                    seed=config.repo_documents.seed)], config.tasks)  # fmt: skip
+
+
 def run_stage1(config: Stage1Config) -> Stage1Result:
-    """Run the whole stage-1 chain; a re-run after a kill resumes and gives the same output."""
+    """Run the whole stage-1 chain; a re-run after a kill resumes and gives the same output.
+
+    Locally the stages run in turn and the report is written at the end. On Slurm or Ray the stages are
+    submitted as one dependent chain (tokenizing with `tokenizer.path`) and the result holds no counts
+    yet: re-run the same command once the jobs are done to write the report (finished tasks are skipped).
+    """
     from snowcoder_hf.stage1_report import collect_counts, write_report
-    from snowcoder_hf.stage_runner import Stage, run_stages
+    from snowcoder_hf.stage_runner import run_stages
 
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
     start = time.perf_counter()
     stages = build_stages(config)
-    timings = run_stages(stages, config.executor, out / "stats").timings
-    tokenizer_dir = _ensure_tokenizer(config, out)
-    if tokenizer_dir is not None:
-        from snowcoder_hf.pipeline.document_files import DocumentFileReader
-        from snowcoder_hf.pipeline.tokenize import CodeDocumentTokenizer
-
-        tokenize = Stage("tokenize", [DocumentFileReader(str(out / "documents")),
-                                      CodeDocumentTokenizer(str(out / "tokens"), tokenizer_dir,
-                                                            seed=config.repo_documents.seed)], config.tasks)  # fmt: skip
-        stages.append(tokenize)
-        timings += run_stages([tokenize], config.executor, out / "stats").timings
+    timings = []
+    if config.executor.get("type", "local") != "local":
+        tokenizer_dir = _ensure_tokenizer(config, out)  # raises when it would have to train here
+        if tokenizer_dir is not None:
+            stages.append(_tokenize_stage(config, tokenizer_dir))
+        if not all((out / "stats" / s.name / "stats").is_dir() for s in stages):
+            timings = run_stages(stages, config.executor, out / "stats").timings
+            return Stage1Result(out, [], 0, {}, time.perf_counter() - start, {t.name: t.seconds for t in timings},
+                                tokenizer_dir)  # fmt: skip
+    else:
+        timings = run_stages(stages, config.executor, out / "stats").timings
+        tokenizer_dir = _ensure_tokenizer(config, out)
+        if tokenizer_dir is not None:
+            stages.append(_tokenize_stage(config, tokenizer_dir))
+            timings += run_stages(stages[-1:], config.executor, out / "stats").timings
     counts, tokens, languages = collect_counts(out, [s.name for s in stages])
     result = Stage1Result(out, counts, tokens, languages, time.perf_counter() - start,
                           {t.name: t.seconds for t in timings}, tokenizer_dir)  # fmt: skip

