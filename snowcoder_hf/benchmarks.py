@@ -273,6 +273,17 @@ def humaneval_package_file() -> Path:
     return path
 
 
+def _loads(line: str):
+    try:
+        import orjson  # several times faster on HumanEval+/MBPP+'s large input lists
+    except ImportError:
+        return json.loads(line)
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)  # NaN and Infinity, which the evalplus releases contain, are not strict JSON
+
+
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """The JSON records of a .jsonl or .jsonl.gz file; a malformed line raises a ValueError naming file and line."""
     path = Path(path)
@@ -283,9 +294,9 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}, line {line_number}: not a JSON record ({err.msg}).") from err
+                record = _loads(line)
+            except ValueError as err:  # json.JSONDecodeError and orjson.JSONDecodeError both subclass it
+                raise ValueError(f"{path}, line {line_number}: not a JSON record ({err}).") from err
             if not isinstance(record, dict):
                 raise ValueError(f"{path}, line {line_number}: expected a JSON object, got {type(record).__name__}.")
             records.append(record)

@@ -47,17 +47,20 @@ class ChannelParams:
     cap: int
     fraction: float
     min_informative: int  # an n-gram with fewer informative tokens (names, words) is literal data: not indexed
+    short_floor: int  # a source shorter than `floor` still matches when copied whole, if at least this long
 
-    def required(self, effective_length: int) -> int:
-        """Tokens a document must cover with a source's indexed n-grams; more than the source can show
-        (a short or boilerplate-only source) means the source never matches."""
-        return max(self.floor, min(self.cap, int(np.ceil(self.fraction * effective_length))))
+    def required(self, effective_length: int) -> int | None:
+        """Tokens a document must cover with a source's indexed n-grams, or None when the source is too
+        short (or too boilerplate) to ever count as evidence."""
+        if effective_length >= self.floor:
+            return max(self.floor, min(self.cap, int(np.ceil(self.fraction * effective_length))))
+        return effective_length if effective_length >= self.short_floor else None
 
 
 DEFAULT_PARAMS: dict[str, ChannelParams] = {
-    "exact": ChannelParams(n=10, floor=16, cap=150, fraction=0.8, min_informative=2),
-    "canonical": ChannelParams(n=16, floor=24, cap=200, fraction=0.8, min_informative=3),
-    "prose": ChannelParams(n=8, floor=12, cap=60, fraction=0.6, min_informative=4),
+    "exact": ChannelParams(n=10, floor=16, cap=150, fraction=0.8, min_informative=2, short_floor=12),
+    "canonical": ChannelParams(n=16, floor=24, cap=200, fraction=0.8, min_informative=3, short_floor=24),
+    "prose": ChannelParams(n=8, floor=12, cap=60, fraction=0.6, min_informative=4, short_floor=12),
 }
 
 
@@ -67,7 +70,7 @@ class IndexConfig:
 
     params: dict[str, ChannelParams] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
     max_task_groups: int = 4
-    reference_min_files: int = 2
+    reference_min_files: int = 1
     allowlist: tuple[str, ...] = ()
 
     def __post_init__(self):
@@ -82,8 +85,8 @@ class IndexConfig:
                 or not 0 <= p.min_informative <= p.n
             ):
                 raise ValueError(
-                    f"`params[{channel!r}]` needs n >= 2, n <= floor <= cap, 0 < fraction <= 1 and "
-                    f"0 <= min_informative <= n, got {p}."
+                    f"`params[{channel!r}]` needs n >= 2, n <= floor <= cap, 0 < fraction <= 1, "
+                    f"0 <= min_informative <= n and n <= short_floor <= floor, got {p}."
                 )
         if self.max_task_groups < 2:
             raise ValueError(f"`max_task_groups` must be at least 2, got {self.max_task_groups}.")
@@ -108,12 +111,24 @@ def in_reference_half(path: str | Path, root: str | Path) -> bool:
     return zlib.crc32(str(Path(path).relative_to(root)).encode()) % 2 == 0
 
 
-def default_reference_files(limit: int = 400, max_bytes: int = 150_000) -> list[Path]:
-    """A sample of the standard library (its reference half): ordinary code to learn boilerplate from."""
-    root = Path(sysconfig.get_paths()["stdlib"])
-    files = [p for p in root.rglob("*.py") if "site-packages" not in p.parts and in_reference_half(p, root)]
-    files = [p for p in files if p.stat().st_size <= max_bytes]
-    files.sort(key=lambda p: zlib.crc32(str(p.relative_to(root)).encode()))
+def reference_roots() -> list[Path]:
+    """The standard library and the installed packages of the running interpreter."""
+    paths = sysconfig.get_paths()
+    return [Path(paths["stdlib"]), Path(paths["purelib"])]
+
+
+def default_reference_files(limit: int = 1200, max_bytes: int = 150_000) -> list[Path]:
+    """A sample of ordinary Python code to learn boilerplate from: the reference half of the standard
+    library and of the installed packages, spread by a stable hash of the path."""
+    files = []
+    for root in reference_roots():
+        if not root.is_dir():
+            continue
+        for p in root.rglob("*.py"):
+            inside_packages = "site-packages" in p.relative_to(root).parts
+            if not inside_packages and in_reference_half(p, root) and p.stat().st_size <= max_bytes:
+                files.append(p)
+    files.sort(key=lambda p: zlib.crc32(str(p).encode()))
     return files[:limit]
 
 
@@ -294,18 +309,20 @@ def _table(entries, source_items, groups, max_task_groups, suppressed):
     bounds = np.append(starts, len(hashes))
     keep = ~np.isin(unique, suppressed)
     n_suppressed = int((~keep).sum())
-    common = 0
-    for k in np.nonzero(keep)[0].tolist():
-        group_set = {groups[source_items[s]] for s in owners[bounds[k] : bounds[k + 1]].tolist()}
-        if len(group_set) >= max_task_groups:
-            keep[k] = False
-            common += 1
+    # Distinct problems per hash, vectorized: unique (row, group) pairs counted per row.
+    group_codes = {g: i for i, g in enumerate(sorted(set(groups)))}
+    item_group = np.array([group_codes[g] for g in groups], dtype=np.int64)
+    row_of = np.repeat(np.arange(len(unique), dtype=np.int64), np.diff(bounds))
+    pairs = np.unique(row_of * len(group_codes) + item_group[source_items[owners]])
+    problems = np.bincount(pairs // len(group_codes), minlength=len(unique))
+    shared = keep & (problems >= max_task_groups)
+    common = int(shared.sum())
+    keep &= ~shared
     kept = np.nonzero(keep)[0]
-    postings = [owners[bounds[k] : bounds[k + 1]] for k in kept.tolist()]
     offsets = np.zeros(len(kept) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(p) for p in postings])
-    table = {"hashes": unique[kept], "offsets": offsets,
-             "postings": np.concatenate(postings) if postings else np.empty(0, np.int32)}  # fmt: skip
+    offsets[1:] = np.cumsum(np.diff(bounds)[kept])
+    postings = owners[keep[row_of]]
+    table = {"hashes": unique[kept], "offsets": offsets, "postings": postings.astype(np.int32)}
     return table, {"ngrams": int(len(kept)), "suppressed_boilerplate": n_suppressed, "suppressed_shared": common}
 
 

@@ -50,8 +50,8 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
                 starts_by_source[source].append(j)
         for source, starts in starts_by_source.items():
             covered = covered_length(starts, params.n)
-            effective = int(index.sources["effective"][source])
-            if effective < params.floor or covered < params.required(effective):
+            required = params.required(int(index.sources["effective"][source]))
+            if required is None or covered < required:
                 continue
             item = int(index.sources["item"][source])
             if index.items[item] in ignore_tasks:

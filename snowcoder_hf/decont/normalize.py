@@ -89,16 +89,26 @@ def strip_imports(code: str) -> str:
 
 
 def _docstring_nodes(tree: ast.AST) -> list[ast.Expr]:
+    """Docstring statements of the module, classes and functions, found through statement bodies only."""
     nodes = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body:
+            first = body[0]
             if (
                 isinstance(first, ast.Expr)
                 and isinstance(first.value, ast.Constant)
                 and isinstance(first.value.value, str)
             ):
                 nodes.append(first)
+        for statement in body:
+            stack.append(statement)
+            for extra in ("orelse", "finalbody", "handlers"):
+                stack.extend(getattr(statement, extra, None) or [])
     return nodes
 
 
@@ -132,10 +142,18 @@ def strip_docstrings(code: str) -> str:
 def remove_docstrings(tree: ast.AST) -> ast.AST:
     """Remove docstring statements from a parsed tree in place (`pass` where a body would be left empty)."""
     docs = {id(node) for node in _docstring_nodes(tree)}
-    for node in ast.walk(tree):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and id(body[0]) in docs:
-            node.body = body[1:] or ([ast.Pass()] if not isinstance(node, ast.Module) else [])
+        if not isinstance(body, list):
+            continue
+        if body and id(body[0]) in docs:
+            node.body = body = body[1:] or ([ast.Pass()] if not isinstance(node, ast.Module) else [])
+        for statement in body:
+            stack.append(statement)
+            for extra in ("orelse", "finalbody", "handlers"):
+                stack.extend(getattr(statement, extra, None) or [])
     return tree
 
 

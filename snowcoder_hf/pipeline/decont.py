@@ -81,7 +81,7 @@ class BenchmarkDecontaminationFilter(BaseFilter):
         reference: str | Sequence[str] | None = "stdlib",
         params: dict[str, ChannelParams] | None = None,
         max_task_groups: int = 4,
-        reference_min_files: int = 2,
+        reference_min_files: int = 1,
         cache_dir: str | None = None,
         use_cache: bool = True,
     ):

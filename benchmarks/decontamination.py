@@ -1,0 +1,234 @@
+"""Decontamination quality and speed on a planted-leak corpus of real code, against the existing tools.
+
+Usage:
+    python benchmarks/decontamination.py --benchmark-dir path/to/benchmarks \
+        [--clean 5000] [--per-kind 200] [--out benchmarks/results/decontamination.md]
+
+The corpus (snowcoder_hf.leak_corpus) plants four leak kinds (verbatim solution, renamed and reformatted
+solution, problem statement as a comment/docstring, test code) into real files, and adds `--clean`
+untouched real files: the half of the standard library and of the installed packages that the default
+boilerplate sample never reads. Every method sees the same documents in one process on one core:
+- snowcoder_hf: `BenchmarkDecontaminationFilter` with its defaults;
+- DataTrove `NGramsDecontFilter`, code settings: code word tokens, code normalization, n=12, prompts indexed;
+- DataTrove `NGramsDecontFilter`, defaults: its default normalization (lowercase, numbers zeroed, punctuation
+  stripped), n=12, solutions + prompt/solution overlap n-grams. Its default word tokenizer needs spaCy;
+  the code word tokenizer stands in for it;
+- BigCode-style exact-substring scan of each prompt, solution and test string.
+DataTrove's `NGramsDecontIndexer` crashes with lighteval 0.13, so a small subclass below builds its index
+from the registry's items instead of lighteval tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sysconfig
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+BENCHMARKS = ["humaneval_plus", "mbpp_plus", "evoeval", "bigcodebench"]
+CLEAN_SUFFIXES = (".py", ".pyi", ".c", ".h", ".js", ".ts", ".cpp", ".sh", ".pyx", ".rst", ".md", ".toml", ".cfg")
+
+
+def build_documents(items, clean: int, per_kind: int, seed: int):
+    from snowcoder_hf.decont.index import in_reference_half
+    from snowcoder_hf.leak_corpus import LEAK_KINDS, build_corpus, host_files
+
+    paths = sysconfig.get_paths()
+    stdlib, packages = Path(paths["stdlib"]), Path(paths["purelib"])
+    unseen = [p for p in host_files([stdlib], 100_000, max_bytes=60_000, seed=seed)
+              if "site-packages" not in p.parts and not in_reference_half(p, stdlib)]  # fmt: skip
+    unseen += [p for p in host_files([packages], 100_000, suffixes=CLEAN_SUFFIXES, max_bytes=60_000, seed=seed)
+               if not in_reference_half(p, packages)]  # fmt: skip
+    leak_hosts = [p for p in unseen if p.suffix == ".py"][: per_kind * len(LEAK_KINDS)]
+    clean_hosts = [p for p in unseen if p not in set(leak_hosts)][:clean]
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in leak_hosts + clean_hosts]
+    return build_corpus(items, texts, per_kind, len(clean_hosts), seed=seed), clean_hosts
+
+
+def datatrove_filter(items, workdir: Path, code_settings: bool):
+    from datatrove.data import Document
+    from datatrove.pipeline.decont.n_grams import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
+
+    from snowcoder_hf.decont.sources import item_test_code
+    from snowcoder_hf.pipeline.code_tokenizer import CODE_TEXT_NORM_CONFIG, CodeWordTokenizer
+
+    class RegistryNGramsIndexer(NGramsDecontIndexer):
+        """The upstream indexer minus its lighteval lookup (which crashes): index the documents it is given."""
+
+        _requires_dependencies = []
+
+        def run(self, data=None, rank: int = 0, world_size: int = 1):
+            hashes = defaultdict(set)
+            for doc in data or []:
+                hashes[doc.metadata["task"]].update(self.compute_hashes(doc.text, doc.metadata.get("query")))
+            import numpy as np
+
+            for task, values in hashes.items():
+                with self.output_folder.open(f"{task}.index.hashes", mode="wb") as f:
+                    np.array(sorted(values), dtype=self.config.hash_config.np_descr).tofile(f)
+
+    if code_settings:
+        config = NGramsDecontConfig(n_grams=12, find_query_ngrams=True, norm_config=CODE_TEXT_NORM_CONFIG)
+    else:
+        config = NGramsDecontConfig()
+    folder = workdir / ("dt_code" if code_settings else "dt_default")
+    indexer = RegistryNGramsIndexer(str(folder), config=config)
+    indexer.tokenizer = CodeWordTokenizer()
+    docs = []
+    for item in items:
+        docs.append(
+            Document(text=item.solution, id=item.task_id, metadata={"task": item.benchmark, "query": item.prompt})
+        )
+        test = item_test_code(item)
+        if test and code_settings:
+            docs.append(Document(text=test, id=item.task_id + "/test", metadata={"task": item.benchmark, "query": ""}))
+    indexer.run(docs)
+    block = NGramsDecontFilter(str(folder), config=config)
+    block.tokenizer = CodeWordTokenizer()
+
+    def matches(text: str) -> list[dict]:
+        doc = Document(text=text, id="x", metadata={})
+        keep = block.filter(doc)
+        keep = keep[0] if isinstance(keep, tuple) else keep
+        return [] if keep else [{"benchmark": doc.metadata["contaminated_task"], "task_id": None}]
+
+    return matches
+
+
+class SubstringScan:
+    """BigCode's decontamination: a document is contaminated when it contains one of the benchmark strings.
+    `naive` is BigCode's loop; `matches` gives the same answer through a prefix dictionary, for speed."""
+
+    def __init__(self, items, min_chars: int = 30):
+        self.strings = []
+        for item in items:
+            for field, value in (("prompt", item.prompt), ("solution", item.solution), ("test", item.test or "")):
+                value = value.strip()
+                if len(value) >= min_chars:
+                    self.strings.append((value, item.benchmark, item.task_id, field))
+        self.by_prefix = defaultdict(list)
+        for entry in self.strings:
+            self.by_prefix[entry[0][:16]].append(entry)
+
+    def naive(self, text: str) -> list[dict]:
+        return [{"benchmark": b, "task_id": t} for s, b, t, _ in self.strings if s in text]
+
+    def matches(self, text: str) -> list[dict]:
+        found = []
+        for start in range(len(text) - 15):
+            for value, benchmark, task_id, _ in self.by_prefix.get(text[start : start + 16], ()):
+                if text.startswith(value, start):
+                    found.append({"benchmark": benchmark, "task_id": task_id})
+        return found
+
+
+def run_method(name: str, matches, docs, timing_docs: int | None = None):
+    from tqdm import tqdm
+
+    from snowcoder_hf.leak_corpus import score
+
+    start = time.perf_counter()
+    results = [matches(d.text) for d in tqdm(docs, desc=name, unit="doc")]
+    elapsed = time.perf_counter() - start
+    report = score(docs, results)
+    report["seconds"] = elapsed
+    report["mb_per_s"] = sum(len(d.text.encode("utf-8", "replace")) for d in docs) / elapsed / 1e6
+    report["docs_per_s"] = len(docs) / elapsed
+    return report, results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--benchmark-dir", required=True)
+    parser.add_argument("--clean", type=int, default=5000)
+    parser.add_argument("--per-kind", type=int, default=200)
+    parser.add_argument("--naive-substring-docs", type=int, default=200, help="docs timed with BigCode's naive loop")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/results/decontamination.md")
+    args = parser.parse_args()
+
+    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
+
+    items = [item for name in BENCHMARKS for item in load_benchmark(name, args.benchmark_dir)]
+    docs, clean_hosts = build_documents(items, args.clean, args.per_kind, args.seed)
+    total_mb = sum(len(d.text.encode("utf-8", "replace")) for d in docs) / 1e6
+    print(f"{len(docs):,} documents ({total_mb:.1f} MB), {len(items):,} benchmark items")
+    reports = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        ours = BenchmarkDecontaminationFilter(BENCHMARKS, args.benchmark_dir, cache_dir=tmp)
+        ours.index  # noqa: B018
+        build_ours = time.perf_counter() - start
+        reports["snowcoder_hf (defaults)"], our_results = run_method("snowcoder_hf", ours.matches, docs)
+        reports["snowcoder_hf (defaults)"]["index_s"] = build_ours
+        for label, code in (("DataTrove NGramsDecontFilter, code settings", True),
+                            ("DataTrove NGramsDecontFilter, defaults", False)):  # fmt: skip
+            start = time.perf_counter()
+            matcher = datatrove_filter(items, Path(tmp), code)
+            built = time.perf_counter() - start
+            reports[label], _ = run_method(label, matcher, docs)
+            reports[label]["index_s"] = built
+        scan = SubstringScan(items)
+        reports["BigCode-style substring scan"], _ = run_method("substring", scan.matches, docs)
+        sample = docs[: args.naive_substring_docs]
+        start = time.perf_counter()
+        naive = [scan.naive(d.text) for d in sample]
+        naive_s = time.perf_counter() - start
+        assert [bool(x) for x in naive] == [bool(scan.matches(d.text)) for d in sample]
+        reports["BigCode-style substring scan"]["docs_per_s"] = len(sample) / naive_s
+        reports["BigCode-style substring scan"]["mb_per_s"] = sum(len(d.text.encode()) for d in sample) / naive_s / 1e6
+    false_positive_examples = [
+        (d.host, m[0]) for d, m in zip(docs, our_results, strict=True) if d.leak_kind is None and m
+    ][:10]
+    write_report(args, reports, len(docs), total_mb, len(clean_hosts), false_positive_examples, docs)
+    print(json.dumps(reports, indent=1, default=str))
+
+
+def write_report(args, reports, n_docs, total_mb, n_clean, fp_examples, docs) -> None:
+    from snowcoder_hf.leak_corpus import LEAK_KINDS
+
+    ours = reports["snowcoder_hf (defaults)"]
+    dt = reports["DataTrove NGramsDecontFilter, code settings"]
+    lines = ["# Decontamination: planted-leak recall, false positives and throughput", "",
+             (f"Measured by `benchmarks/decontamination.py` on {platform.machine()} ({platform.python_version()}), one "
+             f"process on one core, {n_docs:,} documents ({total_mb:.1f} MB): {args.per_kind} planted leaks per kind "
+             f"in real standard-library files and {n_clean:,} unrelated real files (standard library and installed "
+             "packages, the half the default boilerplate sample never reads). Benchmarks: "
+             f"{', '.join(BENCHMARKS)}."), "",
+             "| method | " + " | ".join(f"recall {k}" for k in LEAK_KINDS) + " | false positives | docs/s | MB/s |",
+             "|---|" + "---|" * (len(LEAK_KINDS) + 3)]  # fmt: skip
+    for name, report in reports.items():
+        recall = [f"{report['recall'][k]['recall']:.3f}" if k in report["recall"] else "-" for k in LEAK_KINDS]
+        fp = f"{report['fp_rate']:.2%} ({report['false_positives']}/{report['clean']})"
+        lines.append(
+            f"| {name} | " + " | ".join(recall) + f" | {fp} | {report['docs_per_s']:.1f} | {report['mb_per_s']:.2f} |"
+        )
+    attributed = ", ".join(f"{k} {ours['recall'][k]['attributed']:.3f}" for k in LEAK_KINDS)
+    lines += ["", f"snowcoder_hf names the planted task itself (benchmark and task id) in: {attributed}.",
+              (f"Throughput ratio snowcoder_hf / DataTrove (code settings): {ours['docs_per_s'] / dt['docs_per_s']:.2f}x "
+              f"per core. Index build: snowcoder_hf {ours['index_s']:.1f}s (cached on disk afterwards), "
+              f"DataTrove {dt['index_s']:.1f}s."), "",
+              ("The BigCode-style scan's speed is BigCode's naive loop timed on the first "
+              f"{args.naive_substring_docs} documents; its recall and false positives come from an equivalent "
+              "prefix-indexed scan over all of them."), "",
+              "## snowcoder_hf false positives (first 10)", ""]  # fmt: skip
+    for host, match in fp_examples:
+        lines.append(f"- {host}: {match['benchmark']} `{match['task_id']}` {match['field']}/{match['kind']}, "
+                     f"{match['matched_tokens']} tokens")  # fmt: skip
+    if not fp_examples:
+        lines.append("- none")
+    lines += ["", "## Reproduce", "", "```", ("python benchmarks/decontamination.py --benchmark-dir ../shared/benchmarks "
+              f"--clean {args.clean} --per-kind {args.per_kind} --seed {args.seed}"), "```", ""]  # fmt: skip
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
