@@ -40,7 +40,8 @@ def _source_steps(config: Stage1Config, removed) -> list:
 
         return [SourceTreeReader(resolve_roots(source.roots), languages=source.languages or list(PAPER_LANGUAGES),
                                  exclusion_writer=removed("reader"), max_file_bytes=source.max_file_bytes,
-                                 max_files=source.max_files, respect_gitignore=source.respect_gitignore)]  # fmt: skip
+                                 max_files=source.max_files, respect_gitignore=source.respect_gitignore,
+                                 progress=True)]  # fmt: skip
     if not source.dataset:
         raise ValueError(f"`source.dataset` must name a {'Hub dataset' if source.type == 'hub' else 'path'}.")
     if source.type == "files":

@@ -88,6 +88,7 @@ class SourceTreeReader(PipelineStep):
         skip_dirs: tuple[str, ...] = DEFAULT_SKIP_DIRS,
         skip_files: tuple[str, ...] = DEFAULT_SKIP_FILES,
         respect_gitignore: bool = True,
+        progress: bool = False,
     ):
         super().__init__()
         if not roots:
@@ -105,6 +106,7 @@ class SourceTreeReader(PipelineStep):
         self.skip_dirs = tuple(skip_dirs)
         self.skip_files = tuple(skip_files)
         self.respect_gitignore = respect_gitignore
+        self.progress = progress
         self._skipped: dict[str, int] = {}
         self._skip_dir = _pattern_matcher(self.skip_dirs)
         self._skip_file = _pattern_matcher(self.skip_files)
@@ -253,7 +255,11 @@ class SourceTreeReader(PipelineStep):
         if writer is not None:
             writer.__enter__()
         try:
-            for entry in entries[rank::world_size]:
+            from tqdm import tqdm
+
+            shard = entries[rank::world_size]
+            for entry in tqdm(shard, desc=f"reading files (task {rank})", unit="file", disable=not self.progress,
+                              position=rank, leave=False):  # fmt: skip
                 language, needs_content = self._language(entry.path)
                 with self.track_time():
                     text, reason, size = self._load(entry)
