@@ -37,7 +37,7 @@ class ThroughputMeter(TrainerCallback):
         """Metrics since the last call (or `start`); empty when no step has passed."""
         now = self.clock()
         if self._last_step is None or step <= self._last_step or now <= self._last_time:
-            self.start(step)
+            self._last_step, self._last_time = step, now
             return {}
         tokens_per_second = (step - self._last_step) * self.tokens_per_step / (now - self._last_time)
         per_device = tokens_per_second / self.num_devices
@@ -47,7 +47,7 @@ class ThroughputMeter(TrainerCallback):
         utilization = mfu(per_device, self.flops_per_token, self.peak_tflops)
         if utilization is not None:
             metrics["mfu"] = round(utilization, 4)
-        self.start(step)
+        self._last_step, self._last_time = step, now
         return metrics
 
 
