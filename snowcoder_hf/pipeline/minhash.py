@@ -119,6 +119,10 @@ class MinHasher:
 
     def shingles(self, text: str) -> np.ndarray:
         """Distinct 32-bit hashes of the text's code-token n-grams (a short text is one shingle)."""
+        return np.unique(self._shingle_hashes(text))
+
+    def _shingle_hashes(self, text: str) -> np.ndarray:
+        """The n-gram hashes in text order, repeats included."""
         token_hashes = code_token_hashes(text)
         if not token_hashes.size:
             return np.zeros(0, dtype=np.uint64)
@@ -133,15 +137,16 @@ class MinHasher:
         rolled ^= rolled >> np.uint64(29)
         rolled *= _MIX2
         rolled ^= rolled >> np.uint64(32)
-        return np.unique(rolled & np.uint64(0xFFFFFFFF))
+        return rolled & np.uint64(0xFFFFFFFF)
 
     def signature(self, text: str) -> np.ndarray | None:
         """The `num_perm` minimum hashes of the text, or None when it has no code token."""
-        shingles = self.shingles(text)
+        shingles = self._shingle_hashes(text)
         if shingles.size == 0:
             return None
-        if self._sketch is not None:
+        if self._sketch is not None:  # bin minima do not care about repeats: no dedup pass needed
             return self._sketch.signature(shingles)
+        shingles = np.unique(shingles)
         if self._buffer is None:  # reused: allocating the block per document costs more than the arithmetic
             self._buffer = np.empty((_CHUNK, self.config.num_perm), dtype=np.uint64)
         minimum = np.full(self.config.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)

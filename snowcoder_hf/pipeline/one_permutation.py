@@ -38,7 +38,7 @@ class OnePermutationSketch:
         return h
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
-        """uint32 signature of a non-empty array of distinct shingle hashes."""
+        """uint32 signature of a non-empty array of shingle hashes (repeats allowed)."""
         h = np.sort(self._hash(shingles))
         # bin = (high 32 bits * K) >> 32: monotone in h, so sorting h sorts by bin, then by h within a bin
         bins = (((h >> np.uint64(32)) * np.uint64(self.num_bins)) >> np.uint64(32)).astype(np.int64)
