@@ -69,14 +69,14 @@ class ChunkEncoder:
         revision: str | None = None,
         device: str | None = None,
         dtype: str = "auto",
-        batch_tokens: int = 32768,
+        batch_tokens: int | None = None,
         max_batch_size: int = 256,
         chars_per_token: float = 4.0,
     ):
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if batch_tokens < 1 or max_batch_size < 1:
+        if (batch_tokens is not None and batch_tokens < 1) or max_batch_size < 1:
             raise ValueError(
                 f"`batch_tokens` and `max_batch_size` must be at least 1, got {batch_tokens}, {max_batch_size}."
             )
@@ -92,7 +92,9 @@ class ChunkEncoder:
             dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if on_gpu else "float32"
         self.dtype = dtype
         self.model = model.to(getattr(torch, dtype)).eval()
-        self.batch_tokens, self.max_batch_size = batch_tokens, max_batch_size
+        # Padded tokens per forward pass: large on GPU; on CPU, big batches only add attention memory traffic.
+        self.batch_tokens = batch_tokens or (65536 if self.device.startswith("cuda") else 8192)
+        self.max_batch_size = max_batch_size
         self.chars_per_token = chars_per_token
         self._torch = torch
         tokenizer = model.tokenizer

@@ -26,6 +26,7 @@ import importlib.util
 import json
 import random
 import sysconfig
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,21 +60,24 @@ def text_id(text: str) -> str:
 
 
 def stdlib_hq(limit: int, seed: int = 0, max_chars: int = 60_000) -> list[str]:
-    """Standard-library modules with a module docstring and their own test suite."""
+    """Standard-library modules with a module docstring and their own test suite (a seeded random
+    sample; only as many modules are parsed as the sample needs)."""
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     tests = stdlib / "test"
+    paths = [p for p in sorted(stdlib.glob("*.py"))
+             if (tests / f"test_{p.stem.lstrip('_')}.py").exists() and p.stat().st_size <= max_chars]  # fmt: skip
+    random.Random(seed).shuffle(paths)
     texts = []
-    for path in sorted(stdlib.glob("*.py")):
-        if not (tests / f"test_{path.stem.lstrip('_')}.py").exists() or path.stat().st_size > max_chars:
-            continue
+    for path in paths:
+        if len(texts) >= limit:
+            break
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
             if ast.get_docstring(ast.parse(text)):
                 texts.append(text)
         except SyntaxError:
             continue  # a module this interpreter cannot parse is not an example of good code
-    random.Random(seed).shuffle(texts)
-    return texts[:limit]
+    return texts
 
 
 def _documented_functions(source: str) -> Iterator[tuple[str, str]]:
@@ -84,27 +88,31 @@ def _documented_functions(source: str) -> Iterator[tuple[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
             doc = ast.get_docstring(node)
-            body = ast.get_source_segment(source, node)
+            body = ast.get_source_segment(source, node, padded=True)
+            body = textwrap.dedent(body) if body else body
             if doc and body and 3 <= body.count("\n") <= 60:
                 yield doc.strip().split("\n\n")[0], body
 
 
 def package_instructions(limit: int, seed: int = 0, packages=INSTRUCTION_PACKAGES) -> list[str]:
-    """Instruction/response pairs from documented public functions of installed packages."""
-    pairs = []
+    """Instruction/response pairs from documented public functions of installed packages (a seeded
+    random sample of modules, at most 3 pairs from each, parsed only until the sample is full)."""
+    paths = []
     for package in packages:
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
             continue
         root = Path(next(iter(spec.submodule_search_locations)))
-        for path in sorted(root.rglob("*.py")):
-            if "test" in path.parts[-1] or "tests" in path.parts:
-                continue
-            for summary, body in _documented_functions(path.read_text(encoding="utf-8", errors="replace")):
-                name = body.split("(", 1)[0].split()[-1]
-                pairs.append(f"### Instruction\nWrite a Python function `{name}`. {summary}\n\n"
-                             f"### Response\n```python\n{body}\n```\n")  # fmt: skip
-    random.Random(seed).shuffle(pairs)
+        paths += [p for p in sorted(root.rglob("*.py")) if "test" not in p.name and "tests" not in p.parts]
+    random.Random(seed).shuffle(paths)
+    pairs: list[str] = []
+    for path in paths:
+        if len(pairs) >= limit:
+            break
+        for summary, body in list(_documented_functions(path.read_text(encoding="utf-8", errors="replace")))[:3]:
+            name = body.split("(", 1)[0].split()[-1]
+            pairs.append(f"### Instruction\nWrite a Python function `{name}`. {summary}\n\n"
+                         f"### Response\n```python\n{body}\n```\n")  # fmt: skip
     return pairs[:limit]
 
 

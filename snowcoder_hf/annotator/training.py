@@ -72,7 +72,7 @@ def build_training_data(
 
 
 def _rated_records(path, heldout_ids, heldout_fraction, rng) -> list[dict[str, Any]]:
-    """EDU ratings (`snowcoder annotator rate`) become `edu` records; held-out negatives are never trained on."""
+    """EDU ratings (JSONL of {id, text, score}) become `edu` records; held-out negatives are never trained on."""
     rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
     rows = [r for r in rows if r.get("score") is not None and r["id"] not in heldout_ids]
     rng.shuffle(rows)
@@ -95,8 +95,8 @@ def variant_examples(records: list[dict[str, Any]], variant: str) -> list[tuple[
     if variant == "edu":
         rated = [(r, r["edu_score"]) for r in records if r["source"] == "edu"]
         if not rated:
-            raise ValueError("variant `edu` needs EDU ratings: run `snowcoder annotator rate`, then build-data "
-                             "with `--ratings`.")  # fmt: skip
+            raise ValueError("variant `edu` needs EDU ratings: pass a JSONL of {id, text, score} records to "
+                             "`annotator build-data --ratings`.")  # fmt: skip
         return rated
     positives = set(spec["positives"])
     out = []

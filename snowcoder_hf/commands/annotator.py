@@ -1,4 +1,4 @@
-"""`snowcoder annotator build-data|train|validate|rate`: train and compare quality annotators."""
+"""`snowcoder annotator build-data|train|validate`: train and compare quality annotators."""
 
 from __future__ import annotations
 
@@ -55,15 +55,6 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if table else 1
 
 
-def _rate(args: argparse.Namespace) -> int:
-    from snowcoder_hf.annotator.edu_rating import rate_files
-
-    summary = rate_files(args.input, args.output, endpoint=args.endpoint, model=args.model, limit=args.limit,
-                         concurrency=args.concurrency, seed=args.seed)  # fmt: skip
-    print(json.dumps(summary, indent=2))
-    return 0
-
-
 def register(subparsers) -> None:
     from snowcoder_hf.annotator.encoder import DEFAULT_ENCODER_ID
 
@@ -84,7 +75,11 @@ def register(subparsers) -> None:
     build.add_argument("--limit", type=int, default=1000, help="At most this many records per positive source.")
     build.add_argument("--negatives", type=int, default=1000, help="Random stage-1 files for training.")
     build.add_argument("--heldout", type=int, default=300, help="Disjoint random stage-1 files held out.")
-    build.add_argument("--ratings", default=None, help="EDU ratings from `annotator rate` (for the ins/edu variants).")
+    build.add_argument(
+        "--ratings",
+        default=None,
+        help="EDU ratings JSONL, one {id, text, score 1-5} per line (for the ins/edu variants).",
+    )
     build.add_argument("--seed", type=int, default=0)
     build.set_defaults(func=_build_data)
 
@@ -111,13 +106,3 @@ def register(subparsers) -> None:
     validate.add_argument("--cache", default=None, help="Embedding cache folder (default: DATA/embeddings).")
     validate.add_argument("--device", default=None)
     validate.set_defaults(func=_validate)
-
-    rate = sub.add_parser("rate", help="LLM educational-value ratings (1-5) of stage-1 files, cached and resumable.")
-    rate.add_argument("--input", required=True, help="Stage-1 `files/` folder (or any document files).")
-    rate.add_argument("--output", required=True, help="Ratings JSONL (appended to; rerun to resume).")
-    rate.add_argument("--endpoint", required=True, help="OpenAI-compatible or TGI server base URL.")
-    rate.add_argument("--model", default=None, help="Model name the server expects, if any.")
-    rate.add_argument("--limit", type=int, default=1000, help="Files to rate.")
-    rate.add_argument("--concurrency", type=int, default=8)
-    rate.add_argument("--seed", type=int, default=0)
-    rate.set_defaults(func=_rate)

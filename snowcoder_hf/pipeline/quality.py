@@ -32,7 +32,7 @@ class ChunkAveragedQualityFilter(BaseFilter):
         batch_size: int = 64,
         device: str | None = None,
         dtype: str = "auto",
-        batch_tokens: int = 32768,
+        batch_tokens: int | None = None,
         exclusion_writer: DiskWriter | None = None,
     ):
         super().__init__(batch_size=batch_size, exclusion_writer=exclusion_writer)
