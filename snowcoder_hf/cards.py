@@ -1,4 +1,4 @@
-"""Model, dataset and annotator cards rendered from the Jinja templates in `model_cards/`.
+"""Model, dataset and annotator cards rendered from the Jinja templates in `snowcoder_hf/model_cards/`.
 
     from snowcoder_hf.cards import write_card
     write_card("out/alpha", "model", {"title": ..., "summary": ..., "license": "apache-2.0", "tags": [...],
@@ -54,10 +54,10 @@ REDACTED = "<redacted>"
 
 
 def template_dir() -> Path:
-    """The `model_cards/` folder beside the package (a source checkout or an editable install)."""
-    path = Path(__file__).resolve().parents[1] / "model_cards"
+    """The templates folder, shipped as package data so cards render from a regular install too."""
+    path = Path(__file__).resolve().parent / "model_cards"
     if not path.is_dir():
-        raise FileNotFoundError(f"card templates not found at {path}: install snowcoder_hf from a source checkout.")
+        raise FileNotFoundError(f"card templates not found at {path}: reinstall snowcoder_hf.")
     return path
 
 

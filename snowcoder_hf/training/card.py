@@ -1,6 +1,6 @@
 """The card context of a checkpoint: lineage with revisions, the exact command and config, tokens, loss, evals.
 
-`snowcoder_hf.cards.write_card(folder, "model", context)` renders it with the `model_cards/` templates.
+`snowcoder_hf.cards.write_card(folder, "model", context)` renders it with the `snowcoder_hf/model_cards/` templates.
 """
 
 from __future__ import annotations
