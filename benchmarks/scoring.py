@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from snowcoder_hf.annotator.chunks import _Window, _word_aligned_end, _word_aligned_start
+from snowcoder_hf.annotator.chunks import _Window, _word_aligned_end, _word_aligned_start, starts_mid_word
 from snowcoder_hf.annotator.encoder import MINILM_ID, ChunkEncoder, clean_text
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L4": 121.0}
@@ -60,7 +60,7 @@ def baseline_chunks(text: str, encoder: ChunkEncoder) -> list[str]:
     if window.offsets[bottom_lo][0] > window.offsets[top_hi - 1][1]:
         middle_start = max(0, len(text) // 2 - top_chars // 2)
         lo = next(i for i, (s, _) in enumerate(window.offsets) if s >= middle_start)
-        if window.offsets[lo][0] == middle_start and text[middle_start - 1 : middle_start].strip():
+        if window.offsets[lo][0] == middle_start and starts_mid_word(text, middle_start):
             lo = next(i for i in range(lo, total) if window.words[i] != window.words[lo])  # may begin mid-word
         lo = _word_aligned_start(window, lo, total)
         spans.append((lo, _word_aligned_end(window, lo, min(total, lo + n))))

@@ -42,6 +42,11 @@ def check_strategy(strategy: str) -> str:
     return strategy
 
 
+def starts_mid_word(text: str, start: int) -> bool:
+    """Whether a cut at `start` may split a word: non-space characters on both sides of it."""
+    return 0 < start < len(text) and not text[start - 1].isspace() and not text[start].isspace()
+
+
 class _Window:
     """Tokens of `text[start:end]` with absolute offsets and word ids."""
 
@@ -92,7 +97,7 @@ def _forward_chunk(
     while True:
         end = min(len(text), start + chars)
         window = _Window(text, start, end, tokenize)
-        if start > 0 and text[start - 1 : start].strip() and window.ids:
+        if window.ids and starts_mid_word(text, start):
             window.drop_first_word()  # the window may have begun inside a word
         at_end = end >= len(text)
         if not at_end:
