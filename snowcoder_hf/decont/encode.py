@@ -44,16 +44,39 @@ class Encoder:
             vocab = self._canonical_vocab
         return np.fromiter(map(vocab.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
 
-    def encode(self, text: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """`{channel: (ids, raw token positions)}`; positions index `CODE_TOKEN_RE` / `WORD_RE` matches."""
-        raw = CODE_TOKEN_RE.findall(text)
-        exact = np.fromiter(map(self.exact.get, raw, repeat(0)), dtype=np.int64, count=len(raw))
-        keep = np.nonzero(exact != SKIP)[0]
-        out = {"exact": (exact[keep], keep), "canonical": self._canonical(raw)}
-        words = WORD_RE.findall(text.lower())
-        prose = np.fromiter(map(self.prose.get, words, repeat(0)), dtype=np.int64, count=len(words))
-        out["prose"] = (prose, np.arange(len(words)))
+    def encode(self, text: str, channels: tuple[str, ...] = ("exact", "canonical", "prose")) -> dict:
+        """`{channel: (ids, raw token positions)}`, positions indexing `CODE_TOKEN_RE` / `WORD_RE` matches,
+        plus `"back"` with the canonical channel: its placeholders' back-references."""
+        out = {}
+        if "exact" in channels or "canonical" in channels:
+            raw = CODE_TOKEN_RE.findall(text)
+            if "exact" in channels:
+                exact = np.fromiter(map(self.exact.get, raw, repeat(0)), dtype=np.int64, count=len(raw))
+                keep = np.nonzero(exact != SKIP)[0]
+                out["exact"] = (exact[keep], keep)
+            if "canonical" in channels:
+                canonical_ids, canonical_positions = self._canonical(raw)
+                out["canonical"] = (canonical_ids, canonical_positions)
+                out["back"] = self._back_references(canonical_ids, canonical_positions, raw)
+        if "prose" in channels:
+            words = WORD_RE.findall(text.lower())
+            prose = np.fromiter(map(self.prose.get, words, repeat(0)), dtype=np.int64, count=len(words))
+            out["prose"] = (prose, np.arange(len(words)))
         return out
+
+    def _back_references(self, ids: np.ndarray, positions: np.ndarray, raw: list[str]) -> np.ndarray:
+        """For each placeholder, how many canonical tokens back the same name last occurred (0: not before);
+        -1 for every other token. Hashing uses the distance when it falls inside the n-gram, so `a = a + b`
+        and `a = b + c` stay apart after renaming, while a consistent renaming changes nothing."""
+        back = np.full(len(ids), -1, dtype=np.int64)
+        if not self.placeholder:
+            return back
+        last: dict[str, int] = {}
+        for k in np.nonzero(ids == self.placeholder)[0].tolist():
+            name = raw[positions[k]]
+            back[k] = k - last[name] if name in last else 0
+            last[name] = k
+        return back
 
     def _canonical(self, raw: list[str]) -> tuple[np.ndarray, np.ndarray]:
         ids = np.fromiter(map(self.plain.get, raw, repeat(self.placeholder)), dtype=np.int64, count=len(raw))

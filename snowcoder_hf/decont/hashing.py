@@ -19,23 +19,39 @@ def token_codes(vocab_size: int) -> np.ndarray:
     return x
 
 
+_BACK_CODES = token_codes(4096)[1:] ^ np.uint64(0xD6E8FEB86659FD93)  # mixed apart from token codes
+
+
 def ids_of(tokens: list[str], vocab: dict[str, int]) -> np.ndarray:
     """Token ids under `vocab`; tokens outside it get 0, and no n-gram containing one can match."""
     get = vocab.get
     return np.fromiter((get(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
 
 
-def window_hashes(ids: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of every `n`-token window and whether it is free of out-of-vocabulary tokens."""
+def window_hashes(
+    ids: np.ndarray, codes: np.ndarray, n: int, back: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hash of every `n`-token window and whether it is free of out-of-vocabulary tokens.
+
+    With `back` (>= 0 on placeholders: distance to the same name's previous occurrence), a placeholder
+    hashes as "first seen in this window" or as "the name seen `back` tokens earlier in this window"."""
     m = len(ids) - n + 1
     if m <= 0:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=bool)
     c = codes[ids]
-    h = c[:m].copy()
+    if back is not None:
+        placeholder = back >= 0
+        reference_codes = _BACK_CODES[: n + 1]
+    h = np.zeros(m, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for i in range(1, n):
+        for i in range(n):
+            segment = c[i : i + m]
+            if back is not None:
+                b = back[i : i + m]
+                within = np.where((b > 0) & (b <= i), b, 0)
+                segment = np.where(placeholder[i : i + m], reference_codes[within], segment)
             h *= _MULTIPLIER
-            h += c[i : i + m]
+            h += segment
     oov = np.concatenate(([0], np.cumsum(ids == 0)))
     return h, (oov[n:] - oov[:m]) == 0
 
@@ -47,6 +63,18 @@ def covered_length(starts: list[int] | np.ndarray, n: int) -> int:
     s = np.sort(np.asarray(starts))
     gaps = np.minimum(np.diff(s), n)
     return int(gaps.sum() + n)
+
+
+def densest_coverage(starts: np.ndarray, n: int, window: int) -> int:
+    """The most document tokens the windows `[s, s + n)` cover inside any `window` consecutive tokens: a
+    copied source is one dense block, while n-grams it merely shares with ordinary code are scattered."""
+    if len(starts) == 0:
+        return 0
+    s = np.sort(np.asarray(starts))
+    # union length of starts i..j = sum of min(gap, n) over consecutive pairs in i..j, plus n
+    gains = np.concatenate(([0], np.cumsum(np.minimum(np.diff(s), n))))
+    last = np.searchsorted(s, s + max(window - n, 0), side="right") - 1
+    return int((gains[last] - gains[np.arange(len(s))]).max() + n)
 
 
 def merged_intervals(starts: list[int] | np.ndarray, n: int) -> list[tuple[int, int]]:

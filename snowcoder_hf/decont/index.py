@@ -32,7 +32,7 @@ from snowcoder_hf.decont.normalize import CHANNELS, ast_normalized, informative,
 from snowcoder_hf.decont.sources import full_solution, item_test_code, task_group
 
 logger = logging.getLogger(__name__)
-INDEX_FORMAT = 5  # bump when what is stored changes, so stale caches are rebuilt
+INDEX_FORMAT = 6  # bump when what is stored changes, so stale caches are rebuilt
 FIELDS = ("prompt", "solution", "test")
 
 
@@ -59,7 +59,7 @@ class ChannelParams:
 
 DEFAULT_PARAMS: dict[str, ChannelParams] = {
     "exact": ChannelParams(n=10, floor=16, cap=150, fraction=0.8, min_informative=2, short_floor=12),
-    "canonical": ChannelParams(n=16, floor=24, cap=200, fraction=0.8, min_informative=3, short_floor=24),
+    "canonical": ChannelParams(n=12, floor=18, cap=200, fraction=0.8, min_informative=2, short_floor=18),
     "prose": ChannelParams(n=8, floor=12, cap=60, fraction=0.6, min_informative=4, short_floor=12),
 }
 
@@ -175,14 +175,15 @@ class DecontIndex:
             for field_name, channel, text in item_sources(item):
                 tokens = stream(text, channel)
                 if len(tokens) >= config.params[channel].n:
-                    rows.append((i, field_name, channel, tokens))
-        vocab = {ch: sorted({t for _, _, c, toks in rows if c == ch for t in toks}) for ch in CHANNELS}
+                    rows.append((i, field_name, channel, tokens, text))
+        vocab = {ch: sorted({t for _, _, c, toks, _ in rows if c == ch for t in toks}) for ch in CHANNELS}
         index = cls([(it.benchmark, it.task_id) for it in items], {}, vocab, {}, config, {})
         groups = [task_group(it) for it in items]
         per_channel: dict[str, list[tuple[np.ndarray, int]]] = defaultdict(list)
         windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for source_id, (_, _, channel, tokens) in enumerate(rows):
-            hashes, _ = index.hashes(tokens, channel)
+        for source_id, (_, _, channel, tokens, text) in enumerate(rows):
+            hashes, _ = index.text_hashes(text, channel)
+            assert len(hashes) == len(tokens) - config.params[channel].n + 1  # the encoder agrees with `stream`
             n, need = config.params[channel].n, config.params[channel].min_informative
             counts = np.concatenate(([0], np.cumsum([informative(t, channel) for t in tokens])))
             starts = np.nonzero((counts[n:] - counts[: len(hashes)]) >= need)[0]
@@ -210,10 +211,13 @@ class DecontIndex:
         index.stats["reference_files"] = len(reference_texts or [])
         return index
 
-    def hashes(self, tokens: list[str], channel: str) -> tuple[np.ndarray, np.ndarray]:
-        """Hashes of the n-grams of a token list of `channel` (index texts; documents go through `encode`)."""
-        ids = self.encoder.ids(tokens, channel)
-        return window_hashes(ids, self.codes[channel], self.config.params[channel].n)
+    def encoded_hashes(self, encoded: dict, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of the n-grams of `channel` of an `Encoder.encode` result, and which are in-vocabulary."""
+        back = encoded.get("back") if channel == "canonical" else None
+        return window_hashes(encoded[channel][0], self.codes[channel], self.config.params[channel].n, back)
+
+    def text_hashes(self, text: str, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.encoded_hashes(self.encoder.encode(text, (channel,)), channel)
 
     def lookup(self, hashes: np.ndarray, valid: np.ndarray, channel: str) -> tuple[np.ndarray, np.ndarray]:
         """Window positions whose hash is in the index, and the table row of each."""
@@ -238,11 +242,11 @@ class DecontIndex:
         fixed = [*shipped_boilerplate(), *config.allowlist]
         reference = [self.encoder.encode(text) for text in reference_texts]
         for channel in CHANNELS:
-            always = [self.hashes(stream(t, channel), channel) for t in fixed]
+            always = [self.text_hashes(t, channel) for t in fixed]
             always_h = np.concatenate([h[v] for h, v in always]) if always else np.empty(0, np.uint64)
             counts: dict[int, int] = defaultdict(int)
             for encoded in reference:
-                h, valid = window_hashes(encoded[channel][0], self.codes[channel], config.params[channel].n)
+                h, valid = self.encoded_hashes(encoded, channel)
                 for value in np.unique(h[valid]).tolist():
                     counts[value] += 1
             learned = [h for h, c in counts.items() if c >= config.reference_min_files]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from snowcoder_hf.decont.encode import raw_spans
-from snowcoder_hf.decont.hashing import covered_length, merged_intervals, window_hashes
+from snowcoder_hf.decont.hashing import covered_length, densest_coverage, merged_intervals
 from snowcoder_hf.decont.index import FIELDS, DecontIndex
 from snowcoder_hf.decont.normalize import CHANNELS
 
@@ -36,9 +38,9 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
     best: dict[tuple[int, int], tuple] = {}
     encoded = index.encoder.encode(text)
     for channel in CHANNELS:
-        ids, positions = encoded[channel]
+        positions = encoded[channel][1]
         params = index.config.params[channel]
-        hashes, valid = window_hashes(ids, index.codes[channel], params.n)
+        hashes, valid = index.encoded_hashes(encoded, channel)
         hit, rows = index.lookup(hashes, valid, channel)
         if not len(hit):
             continue
@@ -49,9 +51,13 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
             for source in postings[offsets[row] : offsets[row + 1]].tolist():
                 starts_by_source[source].append(j)
         for source, starts in starts_by_source.items():
-            covered = covered_length(starts, params.n)
             required = params.required(int(index.sources["effective"][source]))
-            if required is None or covered < required:
+            if required is None or covered_length(starts, params.n) < required:
+                continue
+            # the evidence must sit in one block about as long as the source, not be scattered over the file
+            window = int(index.sources["length"][source] * 1.5) + 2 * params.n
+            covered = densest_coverage(np.asarray(starts), params.n, window)
+            if covered < required:
                 continue
             item = int(index.sources["item"][source])
             if index.items[item] in ignore_tasks:
