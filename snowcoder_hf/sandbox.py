@@ -46,7 +46,6 @@ from snowcoder_hf.eval.sandbox_cgroup import SandboxCgroup
 logger = logging.getLogger(__name__)
 
 STATUSES = ("ok", "error", "timeout", "oom", "killed")
-_MAX_OUTPUT_BYTES = 1 << 20  # what is read back of stdout/stderr; the rest is cut
 _BOOT = Path(__file__).with_name("eval") / "sandbox_boot.py"
 
 
@@ -146,9 +145,9 @@ def _env(home: str) -> dict[str, str]:
     }
 
 
-def _read_capped(path: Path) -> str:
+def _read_capped(path: Path, max_bytes: int) -> str:
     with open(path, "rb") as handle:
-        data = handle.read(_MAX_OUTPUT_BYTES)
+        data = handle.read(max_bytes)
     return data.decode("utf-8", errors="replace")
 
 
@@ -186,6 +185,7 @@ def run_python(
     files: dict[str, str] | None = None,
     max_processes: int = 32,
     max_file_mb: int = 64,
+    max_output_mb: int = 1,
 ) -> SandboxResult:
     """Run `source` as `__main__` in a fresh, confined Python process and report how it ended.
 
@@ -193,6 +193,7 @@ def run_python(
     gets `timeout_s` of wall time (and as much CPU time), `memory_mb` of address space (and, with
     cgroups, of resident memory for its whole process tree), `max_processes` processes and threads,
     files of at most `max_file_mb`, no network, and a private, empty `/tmp` as home and cwd.
+    Of stdout and stderr, the first `max_output_mb` each are read back.
     """
     _validate(timeout_s, memory_mb, max_processes, max_file_mb)
     tier = sandbox_isolation()
@@ -224,7 +225,7 @@ def run_python(
             command = [shutil.which("unshare"), *_NS_FLAGS, *command]
         elif tier == "namespaces":
             command = [shutil.which("unshare"), "--user", "--map-root-user", *_NS_FLAGS, *command]
-        return _spawn(command, host_dir, workdir, stdin, timeout_s, cgroup)
+        return _spawn(command, host_dir, workdir, stdin, timeout_s, cgroup, max_output_mb << 20)
     finally:
         if cgroup:
             cgroup.remove()
@@ -233,7 +234,7 @@ def run_python(
         shutil.rmtree(host_dir, ignore_errors=True)
 
 
-def _spawn(command, host_dir: Path, workdir: str, stdin, timeout_s: float, cgroup) -> SandboxResult:
+def _spawn(command, host_dir: Path, workdir: str, stdin, timeout_s: float, cgroup, max_bytes: int) -> SandboxResult:
     stdin_data = (stdin or "").encode("utf-8", errors="surrogateescape")
     start = time.perf_counter()
     timed_out = False
@@ -267,7 +268,7 @@ def _spawn(command, host_dir: Path, workdir: str, stdin, timeout_s: float, cgrou
             if returncode is None:
                 proc.wait()
     wall_s = time.perf_counter() - start
-    stdout, stderr = _read_capped(host_dir / "stdout"), _read_capped(host_dir / "stderr")
+    stdout, stderr = _read_capped(host_dir / "stdout", max_bytes), _read_capped(host_dir / "stderr", max_bytes)
     status = _classify(returncode, timed_out, stderr, bool(cgroup and cgroup.oom_killed()))
     return SandboxResult(status=status, returncode=returncode, stdout=stdout, stderr=stderr, wall_s=wall_s)
 

@@ -9,6 +9,7 @@ namespace.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -104,19 +105,15 @@ class SandboxCgroup:
     def kill_all(self) -> None:
         """SIGKILL whatever is left in the group (a process that escaped the process group)."""
         if self.version == 2 and (self.dirs[0] / "cgroup.kill").exists():
-            try:
+            with contextlib.suppress(OSError):
                 (self.dirs[0] / "cgroup.kill").write_text("1")
-            except OSError:
-                pass
         for _ in range(3):
             pids = self._pids()
             if not pids:
                 return
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
 
     def oom_killed(self) -> bool:
         for folder in self.dirs:
