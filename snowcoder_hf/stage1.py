@@ -67,7 +67,7 @@ def _decontamination(config: Stage1Config, removed) -> list:
             f"({err}); install `pip install snowcoder_hf[pipeline]` or set it to false."
         ) from err
     return [BenchmarkDecontaminationFilter(decont.benchmarks, benchmark_dir=decont.benchmark_dir, mode=decont.mode,
-                                           exclusion_writer=removed("decontamination"))]  # fmt: skip
+                                           exclusion_writer=removed("decontamination"), **decont.options)]  # fmt: skip
 
 
 def build_stages(config: Stage1Config) -> list:

@@ -71,6 +71,7 @@ class DecontaminationConfig:
     benchmarks: list[str] = field(default_factory=lambda: ["humaneval"])
     benchmark_dir: str | None = None
     mode: str = "filter"
+    options: dict[str, Any] = field(default_factory=dict)  # any other keyword of BenchmarkDecontaminationFilter
 
 
 @dataclass

