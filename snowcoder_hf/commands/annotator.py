@@ -1,4 +1,4 @@
-"""`snowcoder annotator build-data|train|validate`: train and compare quality annotators."""
+"""`snowcoder annotator build-data|train|validate|rate`: train and compare quality annotators, rate files."""
 
 from __future__ import annotations
 
@@ -55,6 +55,35 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if table else 1
 
 
+def _rate(args: argparse.Namespace) -> int:
+    from snowcoder_hf.annotator.edu_rating import RatingSettings, rate_files
+    from snowcoder_hf.reporting import BlockCounts, print_summary
+    from snowcoder_hf.synth.client import EndpointConfig, EndpointUnreachable
+
+    endpoint = EndpointConfig(url=args.endpoint, model=args.model, token_env=args.token_env,
+                              max_retries=args.max_retries, timeout_s=args.timeout_s)  # fmt: skip
+    settings = RatingSettings(max_chars=args.max_chars, max_tokens=args.max_tokens,
+                              unparsed_retries=args.unparsed_retries, seed=args.seed)  # fmt: skip
+    try:
+        summary = rate_files(args.input, args.output, endpoint, settings=settings, concurrency=args.concurrency,
+                             cache_dir=args.cache, show_progress=not args.no_progress)  # fmt: skip
+    except EndpointUnreachable as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    block = BlockCounts(name="EDU rating", forwarded=summary.written, dropped=summary.unparsed + summary.failed,
+                        reasons={k: v for k, v in (("unparsed_answer", summary.unparsed),
+                                                   ("request_failed", summary.failed)) if v})  # fmt: skip
+    print_summary("snowcoder annotator rate", [block], summary.elapsed_s)
+    histogram = ", ".join(f"{score:g}: {n:,}" for score, n in sorted(summary.scores.items())) or "-"
+    print(f"scores: {histogram}")
+    print(f"resumed from cache: {summary.resumed:,}; answers without a score (retried): {summary.unparsed_answers:,}; "
+          f"request retries: {summary.request_retries:,} {summary.retry_reasons or ''}")  # fmt: skip
+    for error in summary.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    print(f"ratings: {args.output}")
+    return 1 if summary.failed else 0
+
+
 def register(subparsers) -> None:
     from snowcoder_hf.annotator.encoder import DEFAULT_ENCODER_ID
 
@@ -106,3 +135,24 @@ def register(subparsers) -> None:
     validate.add_argument("--cache", default=None, help="Embedding cache folder (default: DATA/embeddings).")
     validate.add_argument("--device", default=None)
     validate.set_defaults(func=_validate)
+
+    rate = sub.add_parser("rate", help="ANN-EDU: an LLM rates each file's educational value 1-5 (cached, resumable).",
+                          description="Ask an OpenAI-compatible server (TGI, vLLM, `transformers serve`, ...) to rate "
+                          "each file's educational value for a student learning basic coding concepts (phi-1). "
+                          "Writes the {id, text, score} JSONL that `build-data --ratings` reads. Rerun the same "
+                          "command to resume: finished ratings are cached per (id, prompt, model).")  # fmt: skip
+    rate.add_argument("--input", required=True, help="JSONL/JSONL.GZ/Parquet file or folder of documents.")
+    rate.add_argument("--output", required=True, help="Ratings JSONL to write.")
+    rate.add_argument("--endpoint", required=True, help="Server URL, e.g. http://127.0.0.1:8080.")
+    rate.add_argument("--model", required=True, help="Served model name (sent with every request).")
+    rate.add_argument("--concurrency", type=int, default=16, help="Requests in flight.")
+    rate.add_argument("--cache", default=None, help="Rating cache folder (default: OUTPUT.cache).")
+    rate.add_argument("--max-chars", type=int, default=6000, help="Characters of each file shown to the model.")
+    rate.add_argument("--max-tokens", type=int, default=128, help="Answer length limit.")
+    rate.add_argument("--unparsed-retries", type=int, default=2, help="New tries for an answer without a score.")
+    rate.add_argument("--max-retries", type=int, default=8, help="Retries of 429/5xx/timeouts per request.")
+    rate.add_argument("--timeout-s", type=float, default=300.0, help="Per-request timeout.")
+    rate.add_argument("--token-env", default="HF_TOKEN", help="Environment variable holding the bearer token.")
+    rate.add_argument("--seed", type=int, default=0)
+    rate.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    rate.set_defaults(func=_rate)

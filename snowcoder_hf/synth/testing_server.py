@@ -26,6 +26,14 @@ from aiohttp import web
 _LANGUAGE_RE = re.compile(r"^Language: (.+)$", re.MULTILINE)
 _FUNCTION_RE = re.compile(r"^Function name: (\w+)$", re.MULTILINE)
 _TOPIC_RE = re.compile(r"^Topic: (.+)$", re.MULTILINE)
+_RATING_RE = re.compile(r"^Rate the educational value", re.MULTILINE)
+
+
+def _fake_rating(prompt: str) -> str:
+    """An EDU rating that follows the code: more docstrings and comments, a higher score."""
+    code = prompt.split("```", 1)[-1]
+    score = 1 + min(4, code.count('"""') // 2 + code.count("# "))
+    return f"The code is {'well' if score > 2 else 'poorly'} documented.\nEducational value: {score}"
 
 
 def _fake_exercise(name: str, key: str) -> str:
@@ -59,6 +67,7 @@ class FailurePlan:
     truncate_modulo: int = 0  # keys whose hash % n == 0 finish with "length" (stable across retries)
     refuse_modulo: int = 0  # keys whose hash % n == 1 answer with a refusal
     duplicate_modulo: int = 0  # keys whose hash % n == 2 answer with one shared text (exact duplicates)
+    unscored_modulo: int = 0  # rating requests whose key hash % n == 0 answer without a score
 
 
 @dataclass
@@ -99,6 +108,10 @@ def fake_completion(body: dict, plan: FailurePlan) -> tuple[str, str]:
     key = request_key(body)
     bucket = int(key, 16)
     prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages") or [])
+    if _RATING_RE.search(prompt):
+        if plan.unscored_modulo and bucket % plan.unscored_modulo == 0:
+            return "This file is interesting, but hard to judge.", "stop"
+        return _fake_rating(prompt), "stop"
     match = _LANGUAGE_RE.search(prompt)
     language = match.group(1).strip() if match else "Python"
     if plan.refuse_modulo and bucket % plan.refuse_modulo == 1:
