@@ -23,7 +23,8 @@ def write_report(result, config, blocks) -> None:
         (
             f"- requests answered: {int(gen.get('successful_requests', 0)):,}, failed after retries: "
             f"{int(gen.get('requests_failed', 0)):,}, retries: {int(gen.get('request_retries', 0)):,}, "
-            f"resumed from checkpoints: {int(gen.get('requests_resumed', 0)):,}"
+            f"resumed from checkpoints: {int(gen.get('requests_resumed', 0)):,}, failed in an earlier run and "
+            f"asked again: {int(gen.get('requests_rerun', 0)):,}"
         ),
         f"- completion tokens: {int(gen.get('completion_tokens', 0)):,}; code tokens kept: {result.tokens:,}",
         "", "## Rejections by reason", "", "| reason | documents |", "|---|---|",

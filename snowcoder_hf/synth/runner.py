@@ -135,7 +135,8 @@ async def synth_rollout(document: Document, generate, *, sampling: dict, system_
         result: InferenceResult = await generate(payload)
     except InferenceError as err:
         progress.on_result(False, 0)
-        return {"status": "failed", "error": str(err.error)[:1000]}
+        # the time lets a later run with equal settings ask again what failed before it started
+        return {"status": "failed", "error": str(err.error)[:1000], "failed_at": time.time()}
     tokens = int((result.usage or {}).get("completion_tokens") or 0)
     progress.on_result(True, tokens)
     return {"status": "ok", "text": result.text, "finish_reason": result.finish_reason, "usage": result.usage or {}}

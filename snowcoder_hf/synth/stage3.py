@@ -87,31 +87,62 @@ def _generation_stats(logging_dir: Path) -> dict:
     return out
 
 
-def generate(config: Stage3Config, requests, work_dir: Path) -> dict:
-    """Run the requests through `SynthInferenceRunner` (resumes from `work_dir` checkpoints)."""
+def _run_pass(config: Stage3Config, endpoint, pass_dir: Path, total: int) -> dict:
+    """One generation pass over `pass_dir/plan.jsonl.gz` (resumes from `pass_dir` checkpoints)."""
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
     from snowcoder_hf.executors import build_executor
-    from snowcoder_hf.synth.client import EndpointConfig, probe_endpoint
     from snowcoder_hf.synth.prompts import template_text
     from snowcoder_hf.synth.runner import SynthInferenceRunner
 
+    runner = SynthInferenceRunner(
+        endpoint, {"max_tokens": config.max_tokens, "temperature": config.temperature, "top_p": config.top_p},
+        JsonlWriter(str(pass_dir / "raw"), output_filename="${rank}_chunk_${chunk_index}.jsonl.gz"),
+        concurrency=config.concurrency, system_prompt=template_text("system").strip(),
+        checkpoints_local_dir=str(pass_dir / "checkpoints"), records_per_chunk=config.records_per_chunk,
+        total_requests=total, show_progress=config.show_progress,
+    )  # fmt: skip
+    reader = JsonlReader(str(pass_dir), glob_pattern="plan.jsonl.gz", compression="gzip")
+    executor_config = {**config.executor, "tasks": 1, "workers": 1}  # one async client saturates the server
+    build_executor([reader, runner], executor_config, str(pass_dir / "logs" / "generate")).run()
+    return _generation_stats(pass_dir / "logs" / "generate")
+
+
+def generate(config: Stage3Config, requests, work_dir: Path) -> dict:
+    """Ask every planned request once, and again those that failed in an earlier invocation.
+
+    Finishes the main pass and any rerun pass a kill interrupted, then asks the requests whose latest
+    answer is a failure recorded before this call started (see `snowcoder_hf.synth.passes`), and
+    merges the latest answer of every request into `work_dir/answers/`."""
+    from snowcoder_hf.synth import passes
+    from snowcoder_hf.synth.client import EndpointConfig, probe_endpoint
+
+    started = time.time()
     endpoint = EndpointConfig(url=config.endpoint, model=config.model, token_env=config.token_env,
                               timeout_s=config.request_timeout_s, max_retries=config.max_retries,
                               backoff_s=config.backoff_s)  # fmt: skip
     probe_endpoint(endpoint)  # fail fast, with a clear message, before anything starts
-    runner = SynthInferenceRunner(
-        endpoint, {"max_tokens": config.max_tokens, "temperature": config.temperature, "top_p": config.top_p},
-        JsonlWriter(str(work_dir / "raw"), output_filename="${rank}_chunk_${chunk_index}.jsonl.gz"),
-        concurrency=config.concurrency, system_prompt=template_text("system").strip(),
-        checkpoints_local_dir=str(work_dir / "checkpoints"), records_per_chunk=config.records_per_chunk,
-        total_requests=len(requests), show_progress=config.show_progress,
-    )  # fmt: skip
-    reader = JsonlReader(str(work_dir), glob_pattern="plan.jsonl.gz", compression="gzip")
-    executor_config = {**config.executor, "tasks": 1, "workers": 1}  # one async client saturates the server
-    build_executor([reader, runner], executor_config, str(work_dir / "logs" / "generate")).run()
-    return _generation_stats(work_dir / "logs" / "generate")
+    stats: Counter = Counter()
+
+    def add(pass_stats: dict) -> None:
+        stats.update({k: v for k, v in pass_stats.items() if isinstance(v, (int, float))})
+
+    for pass_dir in passes.pass_dirs(work_dir):
+        if not passes.is_complete(pass_dir):
+            total = len(requests) if pass_dir == work_dir else sum(1 for _ in passes.read_records(pass_dir))
+            add(_run_pass(config, endpoint, pass_dir, total))
+        elif pass_dir == work_dir:
+            add(_generation_stats(work_dir / "logs" / "generate"))  # a finished run reports what it did
+    rerun = passes.failed_before(work_dir, started)
+    if rerun:
+        logger.info("Asking again %d requests that failed in an earlier run.", len(rerun))
+        add(_run_pass(config, endpoint, passes.new_rerun_pass(work_dir, rerun), len(rerun)))
+    ok, failed = passes.merge_answers(work_dir, work_dir / "answers")
+    stats["requests_rerun"] = len(rerun)
+    stats["requests_failed"] = failed  # failures left after every pass, not the sum over passes
+    stats["requests_missing"] = len(requests) - ok - failed
+    return dict(stats)
 
 
 def run_stage3(config: Stage3Config) -> Stage3Result:
@@ -146,7 +177,7 @@ def run_stage3(config: Stage3Config) -> Stage3Result:
     provenance = {"model": config.model, "model_revision": config.model_revision, "fingerprint": run_fingerprint,
                   "sampling": {"max_tokens": config.max_tokens, "temperature": config.temperature,
                                "top_p": config.top_p}}  # fmt: skip
-    logs = postprocess(work_dir / "raw", output_dir, work_dir, provenance, benchmarks=list(config.decontaminate),
+    logs = postprocess(work_dir / "answers", output_dir, work_dir, provenance, benchmarks=list(config.decontaminate),
                        benchmark_dir=config.benchmark_dir, executor_config=config.executor,
                        near_dedup_threshold=config.near_dedup_threshold, min_lines=config.min_lines)  # fmt: skip
     reasons = Counter(seed_drops)

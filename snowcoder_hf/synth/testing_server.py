@@ -59,6 +59,7 @@ class FailurePlan:
     """Which requests fail, and how. Request numbers count from 1 in arrival order."""
 
     burst_429: tuple[int, int] | None = None  # (first request number, how many) answered 429
+    outage: tuple[int, int] | None = None  # (first request number, how many) answered 503: the server is down
     error_500_every: int = 0  # every n-th request answers 500
     slow_every: int = 0  # every n-th request waits `slow_s` more
     slow_s: float = 0.0
@@ -182,6 +183,9 @@ class FakeChatServer:
         if plan.burst_429 and plan.burst_429[0] <= number < plan.burst_429[0] + plan.burst_429[1]:
             self.counters.by_status[429] += 1
             return web.json_response({"error": "Model is overloaded"}, status=429, headers={"Retry-After": "0"})
+        if plan.outage and plan.outage[0] <= number < plan.outage[0] + plan.outage[1]:
+            self.counters.by_status[503] += 1
+            return web.json_response({"error": "Service Unavailable"}, status=503)
         if plan.error_500_every and number % plan.error_500_every == 0:
             self.counters.by_status[500] += 1
             return web.json_response({"error": "CUDA error: an illegal memory access"}, status=500)
