@@ -152,3 +152,24 @@ def test_a_run_killed_halfway_resumes_to_the_same_output_as_an_uninterrupted_run
 
     run_stage1(config)  # the same code path as the recipe, resumed in-process
     assert _snapshot(Path(config.output_dir)) == _snapshot(tmp_path / "reference")
+
+
+def test_the_tiny_recipe_runs_on_this_machines_installed_code(tmp_path, capsys):
+    sys.path.insert(0, str(REPO_ROOT / "recipes"))
+    try:
+        import stage1_data
+    finally:
+        sys.path.remove(str(REPO_ROOT / "recipes"))
+    config_path, overrides = stage1_data.parse_args([
+        "--config", str(REPO_ROOT / "recipes/configs/tiny/stage1_data.yaml"), "--output_dir", str(tmp_path / "out"),
+        "--source.max_files", "40", "--decontamination.enabled", "false", "--tokenizer.vocab_size", "300",
+    ])  # fmt: skip
+    assert overrides["source.max_files"] == 40
+    assert overrides["decontamination.enabled"] is False
+    result = stage1_data.main(config_path, overrides)
+    assert result.counts[0]["block"] == "🌳 Source trees"
+    assert result.counts[0]["in"] <= 40
+    assert result.tokens > 0
+    repos = {row["metadata"]["repo"] for row in _rows(tmp_path / "out" / "files")}
+    assert any(repo.startswith(("python/cpython", "pypi/")) for repo in repos)
+    assert "report:" in capsys.readouterr().out
