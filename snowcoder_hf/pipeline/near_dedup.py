@@ -43,6 +43,14 @@ def _load(folder, name: str) -> np.ndarray:
         return np.load(f)
 
 
+def _load_signatures(folder, name: str) -> np.ndarray:
+    """A task's signature matrix; memory-mapped on local disk, so a buckets task touches only the rows of
+    its candidate pairs instead of holding every task's signatures."""
+    if folder.is_local():
+        return np.load(folder.resolve_paths(name), mmap_mode="r")
+    return _load(folder, name)
+
+
 class CodeMinhashSignature(PipelineStep):
     """Stage 1: MinHash signatures of code-token 5-grams (see `snowcoder_hf.pipeline.minhash`)."""
 
@@ -119,7 +127,7 @@ class CodeMinhashBuckets(PipelineStep):
             ranks, docs = (nodes >> _RANK_SHIFT).astype(np.int64), (nodes & np.uint64(0xFFFFFFFF)).astype(np.int64)
             for rank in np.unique(ranks):
                 if rank not in signatures:
-                    signatures[rank] = _load(self.input_folder, f"signatures/{rank:05d}.npy")
+                    signatures[rank] = _load_signatures(self.input_folder, f"signatures/{rank:05d}.npy")
                 mask = ranks == rank
                 out[mask] = signatures[rank][docs[mask]]
             return out
