@@ -39,6 +39,7 @@ def bad_tree(tmp_path):
     os.symlink("loop_b.py", repo / "loop_a.py")
     os.symlink("loop_a.py", repo / "loop_b.py")
     os.symlink(repo, repo / "lib" / "self_dir")  # a directory link back to the repository root
+    os.symlink(repo / "lib", repo / "lib_alias")  # an in-repo alias: read once, where it really is
     os.symlink("missing.py", repo / "dangling.py")
     os.mkfifo(repo / "pipe.py")  # tests run as root, where chmod 000 does not stop reads: a FIFO is unreadable
     _write(repo / "node_modules" / "dep" / "index.js", "module.exports = 1;\n")
@@ -74,6 +75,7 @@ def test_bad_files_are_counted_and_routed_with_their_reason_while_good_files_are
     assert stats.reasons["symlink_loop"] == 3
     assert stats.extra["skipped_gitignored"] == 2
     assert stats.extra["skipped_vendored_or_generated"] == 2  # node_modules/ and app.min.js
+    assert stats.extra["skipped_symlinked_dir"] == 1
 
 
 def test_files_are_sharded_across_tasks_without_loss_or_doubling(tmp_path):
@@ -144,3 +146,11 @@ def test_adapter_handles_missing_columns_and_fixed_languages():
     assert row == {"text": "x = 1", "id": "file.parquet/3", "metadata": {"language": "Python", "size": 5}}
     assert canonical_language("jupyter-scripts-python") == "Jupyter Notebook"
     assert canonical_language(None, "a/b.kt") == "Kotlin"
+
+
+def test_a_directory_link_to_outside_the_repository_is_followed(tmp_path):
+    _write(tmp_path / "shared" / "common.py", "SHARED = True\n")
+    _write(tmp_path / "tree" / "app" / "main.py", "import common\n")
+    os.symlink(tmp_path / "shared", tmp_path / "tree" / "app" / "vendored_common")
+    paths = sorted(d.metadata["path"] for d in SourceTreeReader([str(tmp_path / "tree")]).run())
+    assert paths == ["main.py", "vendored_common/common.py"]

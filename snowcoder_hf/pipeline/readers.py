@@ -9,6 +9,7 @@ permission errors). A bad file never stops the run.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import os
@@ -126,7 +127,8 @@ class SourceTreeReader(PipelineStep):
 
     def _walk_repo(self, repo: str, repo_dir: str, license_: str | None) -> Iterator[_Entry]:
         spec = self._gitignore(repo_dir)
-        visited = {os.path.realpath(repo_dir)}
+        root_real = os.path.realpath(repo_dir)
+        visited = {root_real}
         stack = [(repo_dir, "")]
         while stack:
             folder, rel = stack.pop()
@@ -146,12 +148,16 @@ class SourceTreeReader(PipelineStep):
                     try:
                         target = os.path.realpath(entry.path, strict=True)
                     except OSError as err:
-                        looped = "loop" in str(err).lower() or getattr(err, "errno", None) == 40
+                        looped = err.errno == errno.ELOOP
                         yield _Entry(repo, relpath, entry.path, license_, "symlink_loop" if looped else "unreadable")
                         continue
                     if os.path.isdir(target):
-                        if target in visited or (target + os.sep).startswith(tuple(v + os.sep for v in visited)):
-                            yield _Entry(repo, relpath, entry.path, license_, "symlink_loop")
+                        here = os.path.realpath(folder)
+                        if here == target or here.startswith(target + os.sep):
+                            yield _Entry(repo, relpath, entry.path, license_, "symlink_loop")  # links to an ancestor
+                            continue
+                        if target in visited or target.startswith(root_real + os.sep):
+                            self._skip("symlinked_dir")  # inside the repository: read where it really is
                             continue
                         is_dir = True
                 if is_dir:
