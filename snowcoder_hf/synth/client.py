@@ -12,6 +12,7 @@ that is not a chat completion) are retried with capped exponential backoff and j
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import os
 import random
@@ -77,6 +78,23 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def ssl_context(url: str):
+    """One TLS context per process: building one (the CA bundle load) costs 0.1-0.5 s of CPU, and every
+    new httpx client would otherwise build its own. Plain-http URLs get a bare context they never use."""
+    return _ssl_context(urlparse(url).scheme == "https")
+
+
+@functools.lru_cache(maxsize=2)
+def _ssl_context(secure: bool):
+    import ssl
+
+    if not secure:
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
 def probe_endpoint(config: EndpointConfig, attempts: int = 3, delay_s: float = 1.0) -> str:
     """Check the server answers `GET /health` or `GET /v1/models` (TGI, vLLM, llama.cpp and `transformers
     serve` all have one of them); return the path that answered. A few quick tries, never 25 minutes."""
@@ -87,7 +105,7 @@ def probe_endpoint(config: EndpointConfig, attempts: int = 3, delay_s: float = 1
     for attempt in range(attempts):
         for path in ("/health", "/v1/models"):
             try:
-                response = httpx.get(config.root + path, headers=headers, timeout=5.0)
+                response = httpx.get(config.root + path, headers=headers, timeout=5.0, verify=ssl_context(config.root))
             except httpx.HTTPError as err:
                 last = f"{type(err).__name__}: {err}"
                 continue
@@ -120,7 +138,9 @@ def _make_client(config: EndpointConfig, max_connections: int):
             if self._async_client is None:
                 limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
                 self._async_client = await self.exit_stack.enter_async_context(
-                    httpx2.AsyncClient(follow_redirects=True, timeout=None, limits=limits)
+                    httpx2.AsyncClient(
+                        follow_redirects=True, timeout=None, limits=limits, verify=ssl_context(config.root)
+                    )  # fmt: skip
                 )
             return self._async_client
 

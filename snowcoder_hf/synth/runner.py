@@ -21,12 +21,12 @@ import time
 from typing import Any
 
 from datatrove.data import Document
-from datatrove.pipeline.inference.checkpointing import CheckpointManager
 from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceRunner
 from datatrove.pipeline.inference.servers import EndpointServer, InferenceServer
 from datatrove.pipeline.inference.types import InferenceError, InferenceResult
 
-from snowcoder_hf.synth.client import ChatCaller, EndpointConfig, PermanentError, RetryableError
+from snowcoder_hf.synth.client import ChatCaller, EndpointConfig, PermanentError, RetryableError, ssl_context
+from snowcoder_hf.synth.runner_io import BatchedRequestCache, BufferedCheckpointManager, batched_documents
 
 
 class GenerationProgress:
@@ -93,7 +93,7 @@ class ChatEndpointServer(EndpointServer):
         import httpx
 
         headers = {"Authorization": f"Bearer {self.endpoint.token}"} if self.endpoint.token else {}
-        async with httpx.AsyncClient(timeout=5.0) as session:
+        async with httpx.AsyncClient(timeout=5.0, verify=ssl_context(self.endpoint.root)) as session:
             for path in ("/health", "/v1/models"):
                 try:
                     if (await session.get(self.endpoint.root + path, headers=headers)).status_code == 200:
@@ -111,18 +111,6 @@ class ChatEndpointServer(EndpointServer):
     async def server_cleanup(self) -> None:
         await super().server_cleanup()
         await self._caller.close()
-
-
-class _CountingCheckpointManager(CheckpointManager):
-    def __init__(self, *args, progress_ref: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._progress_ref = progress_ref
-
-    async def parse_existing_checkpoints(self, rank, output_writer_context):
-        skip, done_ids = await super().parse_existing_checkpoints(rank, output_writer_context)
-        if self._progress_ref:
-            self._progress_ref[0].on_resume(skip + len(done_ids))
-        return skip, done_ids
 
 
 async def synth_rollout(document: Document, generate, *, sampling: dict, system_prompt: str | None,
@@ -163,7 +151,8 @@ class SynthInferenceRunner(InferenceRunner):
                          checkpoints_local_dir=checkpoints_local_dir, records_per_chunk=records_per_chunk,
                          metadata_key="generation")  # fmt: skip
         self._progress_ref: list[GenerationProgress] = []
-        self.checkpoint_manager = _CountingCheckpointManager(
+        self.request_cache = BatchedRequestCache(checkpoints_local_dir)
+        self.checkpoint_manager = BufferedCheckpointManager(
             checkpoints_local_dir, records_per_chunk, request_cache=self.request_cache, progress_ref=self._progress_ref
         )
         self.endpoint = endpoint
@@ -171,6 +160,10 @@ class SynthInferenceRunner(InferenceRunner):
         self.system_prompt = system_prompt
         self.total_requests = total_requests
         self.show_progress = show_progress
+
+    async def _async_data_gen(self, sync_gen):
+        async for document in batched_documents(sync_gen):
+            yield document
 
     def _init_server(self, rank: int) -> InferenceServer:
         return ChatEndpointServer(self.config, rank, self.endpoint, self._progress_ref[0])
