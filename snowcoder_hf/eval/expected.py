@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-_VERSION = "1"  # bump when the driver or the wire format changes
+_VERSION = "2"  # bump when the driver or the wire format changes
 
 
 def cache_dir(config) -> Path:
@@ -45,7 +45,10 @@ def expected_outputs(items, config) -> dict[tuple[str, str], dict]:
     jobs, nonces = [], []
     for item in todo:
         nonce = secrets.token_hex(16)
-        jobs.append({**_diff_job(item, program_for(item), None, config), "stdin": nonce + "\n"})
+        job = _diff_job(item, program_for(item), None, config)
+        # EvalPlus computes ground truth unconfined; some outputs (Mbpp/255) are hundreds of MB as JSON.
+        job["memory_mb"] = max(job["memory_mb"], 4 * config.memory_mb)
+        jobs.append({**job, "stdin": nonce + "\n"})
         nonces.append(nonce)
     folder.mkdir(parents=True, exist_ok=True)
     failures = []

@@ -12,6 +12,8 @@ also embedded in the program that runs inside the sandbox, which cannot import t
   as `evalplus.data.mbpp.mbpp_deserialize_inputs` does.
 """
 
+import hashlib
+import json
 import math
 
 MBPP_OUTPUT_NOT_NONE_TASKS = ["check_str", "text_match_three", "text_starta_endb"]
@@ -65,6 +67,19 @@ def encode(value, depth=0):
     return {"t": "opaque", "type": type(value).__name__, "v": repr(value)[:_MAX_REPR]}
 
 
+_WIRE_LIMIT = 1 << 20  # an output larger than this as JSON crosses as a digest (exact match only)
+
+
+def wire(value):
+    """`encode(value)`, or a SHA-256 digest of it when its JSON exceeds 1 MiB (Mbpp/255's outputs
+    reach hundreds of MB): such outputs are then compared for exact equality only."""
+    encoded = encode(value)
+    text = json.dumps(encoded, sort_keys=True)
+    if len(text) <= _WIRE_LIMIT:
+        return encoded
+    return {"t": "digest", "v": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), "n": len(text)}
+
+
 def decode(obj):
     if not isinstance(obj, dict):
         if isinstance(obj, list):  # only produced by tagged containers; kept for safety
@@ -84,6 +99,8 @@ def decode(obj):
         return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
     if tag == "dict":
         return {decode(k): decode(v) for k, v in value}
+    if tag == "digest":
+        return Opaque("digest", value)
     if tag == "ndarray":
         import numpy as np
 
