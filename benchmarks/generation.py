@@ -10,7 +10,10 @@ same concurrency K:
   retries, chunked checkpoints, the sqlite replay cache, the plan reader and the raw writer).
 
 Usage:
-    python benchmarks/generation.py --requests 600 --concurrency 64 --latency-s 0.5 --tokens-per-s 100
+    python benchmarks/generation.py --requests 600 --concurrency 64 --latency-s 0.5 --tokens-per-s 100 --repeats 3
+
+Each client first runs once untimed on 2K requests (imports, first connections), then `--repeats` timed
+runs in rotating order; the table gives the median requests/s of each client and its ratios.
 """
 
 from __future__ import annotations
@@ -99,13 +102,31 @@ def _generator(url: str, requests, concurrency: int, work_dir: Path) -> tuple[in
     return int(stats.get("successful_requests", 0)), int(stats.get("completion_tokens", 0))
 
 
+CLIENTS = ("raw aiohttp", "raw AsyncInferenceClient", "snowcoder generator")
+
+
+def _run_client(name: str, url: str, requests, payloads: list[dict], concurrency: int) -> tuple[int, int]:
+    if name == "raw aiohttp":
+        return asyncio.run(_raw_aiohttp(url, payloads, concurrency))
+    if name == "raw AsyncInferenceClient":
+        return asyncio.run(_raw_hub_client(url, payloads, concurrency))
+    with tempfile.TemporaryDirectory() as tmp:
+        return _generator(url, requests, concurrency, Path(tmp))
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[64])
     parser.add_argument("--latency-s", type=float, default=0.5)
     parser.add_argument("--tokens-per-s", type=float, default=100.0)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="Timed runs per client; the median is reported.")
     parser.add_argument("--output", default="benchmarks/results/generation.json")
     args = parser.parse_args()
     from loguru import logger
@@ -115,30 +136,40 @@ def main() -> None:
 
     requests = plan_textbook(args.requests, run_seed=1)
     payloads = _payloads(requests)
-    rows = []
+    rows, summary = [], []
     server, url = _start_server(args.latency_s, args.tokens_per_s)
     try:
         for concurrency in args.concurrency:
+            warm = min(len(requests), 2 * concurrency)  # imports, first connections, first executor start
+            for name in CLIENTS:
+                _run_client(name, url, requests[:warm], payloads[:warm], concurrency)
             for repeat in range(args.repeats):
-                for name in ("raw aiohttp", "raw AsyncInferenceClient", "snowcoder generator"):
+                # rotate the order so slow drift of a shared machine's load does not favour one client
+                for name in CLIENTS[repeat % 3 :] + CLIENTS[: repeat % 3]:
                     started = time.perf_counter()
-                    if name == "raw aiohttp":
-                        done, tokens = asyncio.run(_raw_aiohttp(url, payloads, concurrency))
-                    elif name == "raw AsyncInferenceClient":
-                        done, tokens = asyncio.run(_raw_hub_client(url, payloads, concurrency))
-                    else:
-                        with tempfile.TemporaryDirectory() as tmp:
-                            done, tokens = _generator(url, requests, concurrency, Path(tmp))
+                    done, tokens = _run_client(name, url, requests, payloads, concurrency)
                     elapsed = time.perf_counter() - started
                     rows.append({"client": name, "concurrency": concurrency, "repeat": repeat, "requests": done,
                                  "seconds": round(elapsed, 3), "req_per_s": round(done / elapsed, 2),
                                  "tokens_per_s": round(tokens / elapsed, 1)})  # fmt: skip
                     print(json.dumps(rows[-1]), flush=True)
+            medians = {name: _median([r["req_per_s"] for r in rows if r["client"] == name
+                                      and r["concurrency"] == concurrency]) for name in CLIENTS}  # fmt: skip
+            for name in CLIENTS:
+                summary.append({"concurrency": concurrency, "client": name, "median_req_per_s": medians[name],
+                                "vs_raw_aiohttp": round(medians[name] / medians["raw aiohttp"], 3),
+                                "vs_AsyncInferenceClient": round(medians[name] / medians["raw AsyncInferenceClient"], 3)})  # fmt: skip
     finally:
         server.kill()
         server.wait()
+    print("| K | client | median req/s | vs raw aiohttp | vs raw AsyncInferenceClient |")
+    print("|---|---|---|---|---|")
+    for row in summary:
+        print(f"| {row['concurrency']} | {row['client']} | {row['median_req_per_s']:.2f} | "
+              f"{row['vs_raw_aiohttp']:.0%} | {row['vs_AsyncInferenceClient']:.0%} |")  # fmt: skip
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps({"args": vars(args), "cpu_count": os.cpu_count(), "rows": rows}, indent=2))
+    Path(args.output).write_text(json.dumps({"args": vars(args), "cpu_count": os.cpu_count(), "rows": rows,
+                                             "summary": summary}, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":
