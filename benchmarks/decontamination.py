@@ -76,8 +76,8 @@ def datatrove_filter(items, workdir: Path, code_settings: bool):
     else:
         config = NGramsDecontConfig()
     folder = workdir / ("dt_code" if code_settings else "dt_default")
-    indexer = RegistryNGramsIndexer(str(folder), config=config)
-    indexer.tokenizer = CodeWordTokenizer()
+    tokenizer = CodeWordTokenizer()
+    indexer = RegistryNGramsIndexer(str(folder), config=config, language=tokenizer)
     docs = []
     for item in items:
         docs.append(
@@ -87,8 +87,7 @@ def datatrove_filter(items, workdir: Path, code_settings: bool):
         if test and code_settings:
             docs.append(Document(text=test, id=item.task_id + "/test", metadata={"task": item.benchmark, "query": ""}))
     indexer.run(docs)
-    block = NGramsDecontFilter(str(folder), config=config)
-    block.tokenizer = CodeWordTokenizer()
+    block = NGramsDecontFilter(str(folder), config=config, language=tokenizer)
 
     def matches(text: str) -> list[dict]:
         doc = Document(text=text, id="x", metadata={})
@@ -126,19 +125,29 @@ class SubstringScan:
         return found
 
 
-def run_method(name: str, matches, docs, timing_docs: int | None = None):
+def run_methods(methods: dict, docs, timed: set[str]) -> dict:
+    """Every method on every document, interleaved document by document, so that a machine shared with
+    other jobs slows all methods alike; the methods in `timed` are timed."""
     from tqdm import tqdm
 
     from snowcoder_hf.leak_corpus import score
 
-    start = time.perf_counter()
-    results = [matches(d.text) for d in tqdm(docs, desc=name, unit="doc")]
-    elapsed = time.perf_counter() - start
-    report = score(docs, results)
-    report["seconds"] = elapsed
-    report["mb_per_s"] = sum(len(d.text.encode("utf-8", "replace")) for d in docs) / elapsed / 1e6
-    report["docs_per_s"] = len(docs) / elapsed
-    return report, results
+    results = {name: [] for name in methods}
+    seconds = dict.fromkeys(methods, 0.0)
+    for doc in tqdm(docs, desc="documents", unit="doc"):
+        for name, matches in methods.items():
+            start = time.perf_counter()
+            results[name].append(matches(doc.text))
+            seconds[name] += time.perf_counter() - start
+    total_mb = sum(len(d.text.encode("utf-8", "replace")) for d in docs) / 1e6
+    reports = {}
+    for name in methods:
+        reports[name] = score(docs, results[name])
+        if name in timed:
+            reports[name].update(seconds=seconds[name], mb_per_s=total_mb / seconds[name],
+                                 docs_per_s=len(docs) / seconds[name])  # fmt: skip
+    reports["_results"] = results
+    return reports
 
 
 def main() -> None:
@@ -158,23 +167,23 @@ def main() -> None:
     docs, clean_hosts = build_documents(items, args.clean, args.per_kind, args.seed)
     total_mb = sum(len(d.text.encode("utf-8", "replace")) for d in docs) / 1e6
     print(f"{len(docs):,} documents ({total_mb:.1f} MB), {len(items):,} benchmark items")
-    reports = {}
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         ours = BenchmarkDecontaminationFilter(BENCHMARKS, args.benchmark_dir, cache_dir=tmp)
         ours.index  # noqa: B018
-        build_ours = time.perf_counter() - start
-        reports["snowcoder_hf (defaults)"], our_results = run_method("snowcoder_hf", ours.matches, docs)
-        reports["snowcoder_hf (defaults)"]["index_s"] = build_ours
+        built = {"snowcoder_hf (defaults)": time.perf_counter() - start}
+        methods = {"snowcoder_hf (defaults)": ours.matches}
         for label, code in (("DataTrove NGramsDecontFilter, code settings", True),
                             ("DataTrove NGramsDecontFilter, defaults", False)):  # fmt: skip
             start = time.perf_counter()
-            matcher = datatrove_filter(items, Path(tmp), code)
-            built = time.perf_counter() - start
-            reports[label], _ = run_method(label, matcher, docs)
-            reports[label]["index_s"] = built
+            methods[label] = datatrove_filter(items, Path(tmp), code)
+            built[label] = time.perf_counter() - start
         scan = SubstringScan(items)
-        reports["BigCode-style substring scan"], _ = run_method("substring", scan.matches, docs)
+        methods["BigCode-style substring scan"] = scan.matches
+        reports = run_methods(methods, docs, timed=set(built))
+        our_results = reports.pop("_results")["snowcoder_hf (defaults)"]
+        for label, seconds in built.items():
+            reports[label]["index_s"] = seconds
         sample = docs[: args.naive_substring_docs]
         start = time.perf_counter()
         naive = [scan.naive(d.text) for d in sample]
@@ -196,7 +205,7 @@ def write_report(args, reports, n_docs, total_mb, n_clean, fp_examples, docs) ->
     dt = reports["DataTrove NGramsDecontFilter, code settings"]
     lines = ["# Decontamination: planted-leak recall, false positives and throughput", "",
              (f"Measured by `benchmarks/decontamination.py` on {platform.machine()} ({platform.python_version()}), one "
-             f"process on one core, {n_docs:,} documents ({total_mb:.1f} MB): {args.per_kind} planted leaks per kind "
+             f"process on one core, each document run through every method in turn, {n_docs:,} documents ({total_mb:.1f} MB): {args.per_kind} planted leaks per kind "
              f"in real standard-library files and {n_clean:,} unrelated real files (standard library and installed "
              "packages, the half the default boilerplate sample never reads). Benchmarks: "
              f"{', '.join(BENCHMARKS)}."), "",
@@ -222,7 +231,7 @@ def write_report(args, reports, n_docs, total_mb, n_clean, fp_examples, docs) ->
                      f"{match['matched_tokens']} tokens")  # fmt: skip
     if not fp_examples:
         lines.append("- none")
-    lines += ["", "## Reproduce", "", "```", ("python benchmarks/decontamination.py --benchmark-dir ../shared/benchmarks "
+    lines += ["", "## Reproduce", "", "```", ("python benchmarks/decontamination.py --benchmark-dir path/to/benchmarks "
               f"--clean {args.clean} --per-kind {args.per_kind} --seed {args.seed}"), "```", ""]  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

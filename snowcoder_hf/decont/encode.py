@@ -1,8 +1,9 @@
-"""Documents to token ids in every channel, with one regex pass per stream and one C-level dict lookup per
-token; the per-token Python work of `normalize.canonicalize` is done on index texts only.
+"""Documents to token ids in every channel: one regex pass, then a few C-level dict lookups per token.
 
-Ids are defined by the index vocabulary: a token the index never saw gets 0 (no n-gram holding it can
-match), except in the canonical channel, where an unseen name is just another placeholder.
+The per-token Python work of `normalize.canonicalize` runs on index texts only. Documents reuse one
+lexical token list for all three channels. Ids come from the index vocabulary: a token the index never
+saw gets 0, and no n-gram holding it can match. The canonical channel is the exception: there an unseen
+name is just another placeholder.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from itertools import repeat
 
 import numpy as np
 
-from snowcoder_hf.decont.normalize import CODE_TOKEN_RE, KEPT_NAMES, PLACEHOLDER, QUOTES, WORD_RE, is_identifier
+from snowcoder_hf.decont.normalize import KEPT_NAMES, PLACEHOLDER, PUNCTUATION, QUOTES, TOKEN_RE, is_identifier
 
 SKIP = -1
 _NO_DOT = -2
+_BITS = 21
+_FIELD = 1 << _BITS
+_MASK = _FIELD - 1
+_MAX_CACHED = 2_000_000
 
 
 class Encoder:
@@ -22,17 +27,40 @@ class Encoder:
 
     def __init__(self, vocab: dict[str, list[str]]):
         self.exact = {tok: i + 1 for i, tok in enumerate(vocab["exact"])}
-        self.exact[""] = SKIP  # a comment
         canonical = {tok: i + 1 for i, tok in enumerate(vocab["canonical"])}
         self.attr = {tok[1:]: i for tok, i in canonical.items() if tok.startswith(".") and len(tok) > 1}
         self.plain = {name: 0 for name in KEPT_NAMES}  # a kept name the index never saw cannot match
+        self.plain.update({p: 0 for p in PUNCTUATION})  # nor can an unseen punctuation mark
         self.plain.update({tok: i for tok, i in canonical.items() if not tok.startswith(".") or tok == "."})
-        self.plain.update({q: SKIP for q in QUOTES} | {"": SKIP})
+        self.plain.update(dict.fromkeys(QUOTES, SKIP))
         self.dot = self.plain.get(".", _NO_DOT)
         self.plain["."] = self.dot
         self.placeholder = canonical.get(PLACEHOLDER, 0)
-        self.prose = {tok: i + 1 for i, tok in enumerate(vocab["prose"])}
+        self.prose = dict.fromkeys(PUNCTUATION, SKIP)  # punctuation is not part of a sentence's words
+        self.prose.update({tok: i + 1 for i, tok in enumerate(vocab["prose"])})
         self._canonical_vocab: dict[str, int] | None = None
+        if max(len(self.exact), len(self.plain), len(self.prose)) >= _FIELD - 2:
+            raise ValueError(f"A channel vocabulary holds {_FIELD - 2} tokens or more: too many for the packed ids.")
+        self._packed: dict[str, int] = {}  # raw token -> its three channel ids in one int, filled on first sight
+
+    def _pack(self, token: str) -> int:
+        exact = self.exact.get(token, 0)
+        plain = self.plain.get(token, self.placeholder) + 2  # SKIP and _NO_DOT are negative
+        prose = self.prose.get(token.lower(), 0) + 1  # SKIP is -1
+        return exact | plain << _BITS | prose << (2 * _BITS)
+
+    def _packed_ids(self, raw: list[str]) -> np.ndarray:
+        """One dict lookup per token for all channels; a token not seen before is packed once, in Python."""
+        packed = np.fromiter(map(self._packed.get, raw, repeat(-1)), dtype=np.int64, count=len(raw))
+        missing = np.nonzero(packed < 0)[0]
+        if len(missing):
+            tokens = list(map(raw.__getitem__, missing.tolist()))
+            for token in set(tokens):
+                self._packed[token] = self._pack(token)
+            packed[missing] = np.fromiter(map(self._packed.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            if len(self._packed) > _MAX_CACHED:
+                self._packed.clear()  # bounded memory on corpora with endless new identifiers
+        return packed
 
     def ids(self, tokens: list[str], channel: str) -> np.ndarray:
         """Ids of tokens already in `channel`'s form (`normalize.stream`), as the index stores them."""
@@ -45,23 +73,21 @@ class Encoder:
         return np.fromiter(map(vocab.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
 
     def encode(self, text: str, channels: tuple[str, ...] = ("exact", "canonical", "prose")) -> dict:
-        """`{channel: (ids, raw token positions)}`, positions indexing `CODE_TOKEN_RE` / `WORD_RE` matches,
-        plus `"back"` with the canonical channel: its placeholders' back-references."""
+        """`{channel: (ids, raw token positions)}`, positions indexing `TOKEN_RE` matches, plus `"back"`
+        with the canonical channel: its placeholders' back-references."""
+        raw = TOKEN_RE.findall(text)
+        packed = self._packed_ids(raw)
         out = {}
-        if "exact" in channels or "canonical" in channels:
-            raw = CODE_TOKEN_RE.findall(text)
-            if "exact" in channels:
-                exact = np.fromiter(map(self.exact.get, raw, repeat(0)), dtype=np.int64, count=len(raw))
-                keep = np.nonzero(exact != SKIP)[0]
-                out["exact"] = (exact[keep], keep)
-            if "canonical" in channels:
-                canonical_ids, canonical_positions = self._canonical(raw)
-                out["canonical"] = (canonical_ids, canonical_positions)
-                out["back"] = self._back_references(canonical_ids, canonical_positions, raw)
+        if "exact" in channels:
+            out["exact"] = (packed & _MASK, np.arange(len(raw)))
+        if "canonical" in channels:
+            canonical_ids, canonical_positions = self._canonical(raw, ((packed >> _BITS) & _MASK) - 2)
+            out["canonical"] = (canonical_ids, canonical_positions)
+            out["back"] = self._back_references(canonical_ids, canonical_positions, raw)
         if "prose" in channels:
-            words = WORD_RE.findall(text.lower())
-            prose = np.fromiter(map(self.prose.get, words, repeat(0)), dtype=np.int64, count=len(words))
-            out["prose"] = (prose, np.arange(len(words)))
+            prose = ((packed >> (2 * _BITS)) & _MASK) - 1
+            keep = np.nonzero(prose != SKIP)[0]
+            out["prose"] = (prose[keep], keep)
         return out
 
     def _back_references(self, ids: np.ndarray, positions: np.ndarray, raw: list[str]) -> np.ndarray:
@@ -71,36 +97,37 @@ class Encoder:
         back = np.full(len(ids), -1, dtype=np.int64)
         if not self.placeholder:
             return back
-        last: dict[str, int] = {}
-        for k in np.nonzero(ids == self.placeholder)[0].tolist():
-            name = raw[positions[k]]
-            back[k] = k - last[name] if name in last else 0
-            last[name] = k
+        slots = np.nonzero(ids == self.placeholder)[0]
+        back[slots] = 0
+        if len(slots) < 2:
+            return back
+        names = np.fromiter(
+            map(hash, map(raw.__getitem__, positions[slots].tolist())), dtype=np.int64, count=len(slots)
+        )
+        order = np.argsort(names, kind="stable")
+        repeated = names[order][1:] == names[order][:-1]
+        later, earlier = slots[order[1:][repeated]], slots[order[:-1][repeated]]
+        back[later] = later - earlier
         return back
 
-    def _canonical(self, raw: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.fromiter(map(self.plain.get, raw, repeat(self.placeholder)), dtype=np.int64, count=len(raw))
+    def _canonical(self, raw: list[str], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         positions = np.nonzero(ids != SKIP)[0]
         ids = ids[positions]
         dots = np.nonzero(ids[:-1] == self.dot)[0]
         if len(dots):
-            drop = []
-            for k in dots.tolist():
-                token = raw[positions[k + 1]]
-                if is_identifier(token):
-                    ids[k + 1] = self.attr.get(token, 0)
-                    drop.append(k)
-            if drop:
+            following = list(map(raw.__getitem__, positions[dots + 1].tolist()))
+            named = np.fromiter(map(is_identifier, following), dtype=bool, count=len(following))
+            if named.any():
+                attributes = [t for t, is_name in zip(following, named.tolist(), strict=True) if is_name]
+                ids[dots[named] + 1] = np.fromiter(map(self.attr.get, attributes, repeat(0)), dtype=np.int64,
+                                                   count=len(attributes))  # fmt: skip
                 keep = np.ones(len(ids), dtype=bool)
-                keep[drop] = False
+                keep[dots[named]] = False
                 ids, positions = ids[keep], positions[keep]
         ids[ids == _NO_DOT] = 0
         return ids, positions
 
 
-def raw_spans(text: str, channel: str) -> list[tuple[int, int]]:
+def raw_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the raw tokens that `Encoder.encode` positions refer to."""
-    if channel == "prose":
-        lowered = text.lower()
-        return [m.span() for m in WORD_RE.finditer(lowered if len(lowered) == len(text) else text)]
-    return [m.span() for m in CODE_TOKEN_RE.finditer(text)]
+    return [m.span() for m in TOKEN_RE.finditer(text)]

@@ -39,21 +39,47 @@ def window_hashes(
     if m <= 0:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=bool)
     c = codes[ids]
-    if back is not None:
-        placeholder = back >= 0
-        reference_codes = _BACK_CODES[: n + 1]
+    oov = np.concatenate(([0], np.cumsum(ids == 0)))
+    if back is None:
+        return _prefix_hashes(c, n), (oov[n:] - oov[:m]) == 0
+    if len(back) != len(ids):
+        raise ValueError(f"`back` must have one entry per id, got {len(back)} for {len(ids)}.")
+    # A placeholder hashes as "new in this window" unless its name occurred `back` tokens earlier, inside it.
+    base = np.where(back >= 0, _BACK_CODES[0], c)
+    reference = _BACK_CODES[np.clip(back, 0, n)]
+    distance = np.where(back > 0, back, n + 1)
     h = np.zeros(m, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(n):
-            segment = c[i : i + m]
-            if back is not None:
-                b = back[i : i + m]
-                within = np.where((b > 0) & (b <= i), b, 0)
-                segment = np.where(placeholder[i : i + m], reference_codes[within], segment)
+            segment = np.where(distance[i : i + m] <= i, reference[i : i + m], base[i : i + m])
             h *= _MULTIPLIER
             h += segment
-    oov = np.concatenate(([0], np.cumsum(ids == 0)))
     return h, (oov[n:] - oov[:m]) == 0
+
+
+_INVERSE = np.uint64(pow(int(_MULTIPLIER), -1, 1 << 64))
+_powers_cache: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+
+
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """`P**t` and `P**-t` (mod 2**64) for t < length, grown on demand."""
+    if len(_powers_cache[0]) < length:
+        size = max(length, 2 * len(_powers_cache[0]))
+        with np.errstate(over="ignore"):
+            forward = np.cumprod(np.concatenate(([np.uint64(1)], np.full(size - 1, _MULTIPLIER))), dtype=np.uint64)
+            inverse = np.cumprod(np.concatenate(([np.uint64(1)], np.full(size - 1, _INVERSE))), dtype=np.uint64)
+        _powers_cache[:] = [forward, inverse]
+    return _powers_cache[0], _powers_cache[1]
+
+
+def _prefix_hashes(c: np.ndarray, n: int) -> np.ndarray:
+    """The same values as Horner's `h = h * P + c` over each window, from one prefix sum: window j is
+    `P**(j + n - 1) * (G[j + n] - G[j])` with `G` the prefix sums of `c[t] * P**-t` (P is odd, so invertible)."""
+    m = len(c) - n + 1
+    forward, inverse = _powers(len(c) + n)
+    with np.errstate(over="ignore"):
+        g = np.concatenate(([np.uint64(0)], np.cumsum(c * inverse[: len(c)], dtype=np.uint64)))
+        return (g[n:] - g[:m]) * forward[n - 1 : n - 1 + m]
 
 
 def covered_length(starts: list[int] | np.ndarray, n: int) -> int:

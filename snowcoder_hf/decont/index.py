@@ -32,7 +32,7 @@ from snowcoder_hf.decont.normalize import CHANNELS, ast_normalized, informative,
 from snowcoder_hf.decont.sources import full_solution, item_test_code, task_group
 
 logger = logging.getLogger(__name__)
-INDEX_FORMAT = 6  # bump when what is stored changes, so stale caches are rebuilt
+INDEX_FORMAT = 7  # bump when what is stored changes, so stale caches are rebuilt
 FIELDS = ("prompt", "solution", "test")
 
 
@@ -286,11 +286,11 @@ class DecontIndex:
         return cls([tuple(x) for x in meta["items"]], sources, meta["vocab"], tables, config, meta["stats"])
 
 
-_PREFILTER_BITS = 26
+_PREFILTER_BITS = 24
 
 
 def _bitset(hashes: np.ndarray) -> np.ndarray:
-    """A 2**26-bit membership prefilter on the hashes' top bits: most document n-grams miss the index, and
+    """A 2**24-bit membership prefilter on the hashes' top bits: most document n-grams miss the index, and
     this rejects them with one gather instead of a binary search."""
     bits = np.zeros(1 << (_PREFILTER_BITS - 3), dtype=np.uint8)
     top = hashes >> np.uint64(64 - _PREFILTER_BITS)

@@ -71,9 +71,9 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
     for (item, field_code), (_, _, channel, starts, covered, positions) in sorted(
         best.items(), key=lambda kv: kv[1][:2]
     ):
-        if channel not in spans_cache:
-            spans_cache[channel] = raw_spans(text, channel)
-        char_spans = spans_cache[channel]
+        if "raw" not in spans_cache:
+            spans_cache["raw"] = raw_spans(text)
+        char_spans = spans_cache["raw"]
         n = index.config.params[channel].n
         spans = []
         for a, b in merged_intervals(starts, n):
