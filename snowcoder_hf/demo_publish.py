@@ -29,12 +29,19 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def eval_results_for(out: Path, checkpoint: str) -> list[dict[str, Any]] | None:
     """The eval step's results for one checkpoint, in the cards' `{task, metric, value}` shape."""
-    results = _read_json(out / "eval" / "results.json")
-    rows = results.get(checkpoint) or results.get(str(out / checkpoint))
-    if not isinstance(rows, dict):
-        return None
-    return [{"task": task, "metric": "pass@1", "value": float(value)} for task, value in sorted(rows.items())
-            if isinstance(value, (int, float))] or None  # fmt: skip
+    return [{"task": task, "metric": "pass@1", "value": value}
+            for task, value in sorted(eval_pass_at_1(out).get(checkpoint, {}).items())] or None  # fmt: skip
+
+
+def eval_pass_at_1(out: Path) -> dict[str, dict[str, float]]:
+    """`{checkpoint: {task: pass@1}}` from the eval step's `summary.json` (recipes/evaluate.py's layout:
+    `{checkpoint: {task: {"pass@1": value, ...}}}`)."""
+    summaries = _read_json(out / "eval" / "summary.json")
+    return {
+        name: {task: float(entry["pass@1"]) for task, entry in tasks.items()
+               if isinstance(entry, dict) and isinstance(entry.get("pass@1"), (int, float))}
+        for name, tasks in summaries.items() if isinstance(tasks, dict)
+    }  # fmt: skip
 
 
 def annotator_metrics(folder: Path) -> dict[str, Any]:

@@ -107,22 +107,28 @@ def _counts_section(out: Path) -> list[str]:
 
 
 def _roc_section(out: Path) -> list[str]:
-    from snowcoder_hf.demo_publish import annotator_metrics
 
     lines = ["## Annotator ROC-AUC", "",
              "Benchmark solutions as positives, unseen stage-1 files as negatives (the paper's Figure 2).", ""]  # fmt: skip
-    path = out / "stage2" / "annotator" / "annotator.json"
-    roc = annotator_metrics(path.parent).get("roc_auc") or {}
-    if not roc:
+    # validation.json holds every annotator variant side by side: {variant: {benchmark: roc_auc}}.
+    path = out / "stage2" / "validation" / "validation.json"
+    table = _json(path)
+    if not table:
         return [*lines, _missing(path, out), ""]
-    return [*lines, _table(["benchmark", "ROC-AUC"], [[b, f"{v:.3f}"] for b, v in sorted(roc.items())]), ""]
+    benchmarks = sorted({b for scores in table.values() for b in scores})
+    rows = [[variant] + [f"{scores.get(b, float('nan')):.3f}" for b in benchmarks] for variant, scores in table.items()]
+    roc_png = out / "stage2" / "validation" / "roc.png"
+    image = [f"![ROC curves]({roc_png.relative_to(out)})", ""] if roc_png.exists() else []
+    return [*lines, _table(["annotator", *benchmarks], rows), "", *image]
 
 
 def _eval_section(out: Path) -> list[str]:
-    lines = ["## Evaluation (pass@1, greedy, fixed HumanEval+ subset)", ""]
-    results = _json(out / "eval" / "results.json")
+    from snowcoder_hf.demo_publish import eval_pass_at_1
+
+    lines = ["## Evaluation (pass@1, greedy, fixed subset)", ""]
+    results = eval_pass_at_1(out)
     if not results:
-        return [*lines, _missing(out / "eval" / "results.json", out), ""]
+        return [*lines, _missing(out / "eval" / "summary.json", out), ""]
     tasks = sorted({t for name in STAGES for t in (results.get(name) or {})})
     rows = [[name] + [f"{(results.get(name) or {}).get(t, float('nan')):.3f}" for t in tasks] for name in STAGES]
     return [*lines, _table(["model", *tasks], rows), ""]

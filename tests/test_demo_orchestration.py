@@ -47,10 +47,13 @@ FAKE_STAGE = textwrap.dedent('''
         (out / "stage1" / "report.md").write_text("# stage 1\\n")
     elif step == "stage2_data":
         shard(out / "stage2" / "selected", 3)
-        (out / "stage2" / "annotator").mkdir(exist_ok=True)
-        (out / "stage2" / "annotator" / "head.safetensors").write_bytes(b"head" * 10)
-        (out / "stage2" / "annotator" / "annotator.json").write_text(json.dumps(
-            {"metrics": {"roc_auc": {"humaneval": 0.81, "mbpp": 0.74}}}))
+        annotator = out / "stage2" / "annotators" / "hqins"
+        annotator.mkdir(parents=True, exist_ok=True)
+        (annotator / "head.json").write_text("{}")
+        (annotator / "annotator.json").write_text(json.dumps({"metrics": {"roc_auc": {"humaneval": 0.81}}}))
+        (out / "stage2" / "validation").mkdir(exist_ok=True)
+        (out / "stage2" / "validation" / "validation.json").write_text(json.dumps(
+            {"hqins": {"humaneval": 0.81, "mbpp": 0.74}, "hq": {"humaneval": 0.77, "mbpp": 0.70}}))
         (out / "stage2" / "selection.json").write_text(json.dumps(
             {"repeat": 4, "budget_tokens": 300, "tokens_per_language": {"python": 300},
              "thresholds": {"python": 0.5}}))
@@ -61,15 +64,16 @@ FAKE_STAGE = textwrap.dedent('''
         checkpoint(out / step, {"alpha": 5.0, "beta": 4.0, "final": 3.5}[step])
     elif step == "eval":
         (out / "eval").mkdir(exist_ok=True)
-        (out / "eval" / "results.json").write_text(json.dumps(
-            {"alpha": {"humaneval_plus": 0.0}, "beta": {"humaneval_plus": 0.1}, "final": {"humaneval_plus": 0.2}}))
+        (out / "eval" / "summary.json").write_text(json.dumps(
+            {name: {"humaneval": {"pass@1": value, "n": 10}} for name, value in
+             (("alpha", 0.0), ("beta", 0.1), ("final", 0.2))}))
     print(f"{step}: done", flush=True)
 ''')
 STEP_OUTPUTS = {
     "stage1_data": ["{out}/stage1/summary.json"], "alpha": ["{out}/alpha/model.safetensors"],
     "stage2_data": ["{out}/stage2/selection.json"], "beta": ["{out}/beta/model.safetensors"],
     "stage3_data": ["{out}/stage3/mixture.yaml"], "final": ["{out}/final/model.safetensors"],
-    "eval": ["{out}/eval/results.json"],
+    "eval": ["{out}/eval/summary.json"],
 }  # fmt: skip
 
 
@@ -117,7 +121,7 @@ def test_demo_runs_every_step_publishes_with_lineage_and_writes_the_report(demo_
     assert sorted(published) == ["alpha", "annotator", "beta", "final", "stage1", "stage2", "stage3"]
     report = (out / "report.md").read_text()
     assert "| exact_dedup | 7 | 6 | 1 | duplicate=1 |" in report
-    assert "| humaneval | 0.810 |" in report
+    assert "| hqins | 0.810 | 0.740 |" in report and "| hq | 0.770 | 0.700 |" in report
     assert "| final | 0.200 |" in report
     assert (out / "report_losses.png").stat().st_size > 0
     assert (out / "report_stage1_counts.png").stat().st_size > 0
@@ -131,7 +135,7 @@ def test_demo_runs_every_step_publishes_with_lineage_and_writes_the_report(demo_
     card = (beta / "README.md").read_text()
     assert f"| base model | `{published['alpha']['repo_id']}` | `{published['alpha']['revision']}` |" in card
     assert f"| dataset | `{published['stage2']['repo_id']}` | `{published['stage2']['revision']}` |" in card
-    assert "| humaneval_plus | pass@1 | 0.1 |" in card
+    assert "| humaneval | pass@1 | 0.1 |" in card
 
 
 def test_rerun_skips_finished_steps_publishes_nothing_new_and_restart_redoes_the_tail(demo_env):
