@@ -8,7 +8,7 @@ name is just another placeholder.
 
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import compress, islice, repeat
 
 import numpy as np
 
@@ -118,7 +118,7 @@ class Encoder:
             following = list(map(raw.__getitem__, positions[dots + 1].tolist()))
             named = np.fromiter(map(is_identifier, following), dtype=bool, count=len(following))
             if named.any():
-                attributes = [t for t, is_name in zip(following, named.tolist(), strict=True) if is_name]
+                attributes = list(compress(following, named.tolist()))
                 ids[dots[named] + 1] = np.fromiter(map(self.attr.get, attributes, repeat(0)), dtype=np.int64,
                                                    count=len(attributes))  # fmt: skip
                 keep = np.ones(len(ids), dtype=bool)
@@ -128,6 +128,6 @@ class Encoder:
         return ids, positions
 
 
-def raw_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the raw tokens that `Encoder.encode` positions refer to."""
-    return [m.span() for m in TOKEN_RE.finditer(text)]
+def raw_spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the raw tokens that `Encoder.encode` positions refer to (the first `upto`)."""
+    return [m.span() for m in islice(TOKEN_RE.finditer(text), upto)]

@@ -8,8 +8,6 @@ the path of the file the first span falls in.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from snowcoder_hf.decont.encode import raw_spans
@@ -33,6 +31,28 @@ def file_at(text: str, position: int, separator: str = FILE_SEPARATOR) -> str | 
     return text[start : end if end >= 0 else len(text)].strip() or None
 
 
+def _starts_by_source(hit, rows, offsets, postings, params):
+    """`(source, window starts)` for every source some hit n-gram belongs to, skipping sources whose hits
+    cannot reach their floor; vectorized, because a leaked document hits thousands of postings."""
+    n = params.n
+    counts = offsets[rows + 1] - offsets[rows]
+    total = int(counts.sum())
+    first = np.repeat(offsets[rows], counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    sources = postings[first + within]
+    starts = np.repeat(hit, counts)
+    order = np.lexsort((starts, sources))
+    sources, starts = sources[order], starts[order]
+    bounds = np.concatenate(([0], np.nonzero(np.diff(sources))[0] + 1, [len(sources)]))
+    # union length per source: n per group plus min(gap, n) inside it; a quick bound before the exact checks
+    gains = np.minimum(np.diff(starts), n)
+    gains = np.concatenate((gains, [0]))
+    gains[bounds[1:-1] - 1] = 0
+    union = np.add.reduceat(gains, bounds[:-1]) + n if len(sources) else np.empty(0)
+    for k in np.nonzero(union >= params.short_floor)[0].tolist():  # no source matches on less
+        yield int(sources[bounds[k]]), starts[bounds[k] : bounds[k + 1]]
+
+
 def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[str, str]] = frozenset()) -> list[dict]:
     """Every benchmark source with enough evidence in `text`, strongest kind first, one per (task, field)."""
     best: dict[tuple[int, int], tuple] = {}
@@ -46,11 +66,7 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
             continue
         table = index.tables[channel]
         offsets, postings = table["offsets"], table["postings"]
-        starts_by_source: dict[int, list[int]] = defaultdict(list)
-        for j, row in zip(hit.tolist(), rows.tolist(), strict=True):
-            for source in postings[offsets[row] : offsets[row + 1]].tolist():
-                starts_by_source[source].append(j)
-        for source, starts in starts_by_source.items():
+        for source, starts in _starts_by_source(hit, rows, offsets, postings, params):
             required = params.required(int(index.sources["effective"][source]))
             if required is None or covered_length(starts, params.n) < required:
                 continue
@@ -67,7 +83,11 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
             if key not in best or candidate[:2] < best[key][:2]:
                 best[key] = candidate
     matches = []
-    spans_cache: dict[str, list[tuple[int, int]]] = {}
+    if best:
+        last = max(int(c[5][min(max(c[3]) + index.config.params[c[2]].n, len(c[5])) - 1]) for c in best.values())
+        spans_cache = {"raw": raw_spans(text, last + 1)}
+    else:
+        spans_cache = {}
     for (item, field_code), (_, _, channel, starts, covered, positions) in sorted(
         best.items(), key=lambda kv: kv[1][:2]
     ):
