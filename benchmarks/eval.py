@@ -3,7 +3,8 @@
 For each benchmark: turn the samples into solution programs once, score them with this project's
 sandboxed harness and with `evalplus.evaluate` (pointed at the local release file through
 `HUMANEVAL_OVERRIDE_PATH` / `MBPP_OVERRIDE_PATH`, its cache in a temp dir), both with every core.
-Both ground truths are computed in a warm-up pass first, so the timed pass measures execution only.
+Both ground truths are computed in a warm-up pass first (for EvalPlus, a full run: it needs a sample for
+every problem), so the timed pass measures execution only.
 Prints per-task agreement (listing every disagreement with both verdicts) and tasks/s.
 
 Usage:
@@ -35,6 +36,7 @@ def run_evalplus(name: str, programs: dict[str, str], benchmark_dir: Path, work:
         with gzip.open(benchmark_dir / filename, "rt") as src, open(release, "w") as dst:
             shutil.copyfileobj(src, dst)
     samples = work / f"{name}_evalplus.jsonl"
+    Path(str(samples).replace(".jsonl", "_eval_results.json")).unlink(missing_ok=True)  # else it asks to overwrite
     samples.write_text("".join(json.dumps({"task_id": t, "solution": s}) + "\n" for t, s in programs.items()))
     env = {**os.environ, env_key: str(release), "XDG_CACHE_HOME": str(work / "cache"), "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "evalplus.evaluate", "--dataset", dataset, "--samples", str(samples),
@@ -54,7 +56,12 @@ def run_evalplus(name: str, programs: dict[str, str], benchmark_dir: Path, work:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import snowcoder_hf.benchmarks as registry
     from snowcoder_hf.benchmarks import load_benchmark
+
+    # The registry's orjson fast path reads integers beyond 64 bits (HumanEval/79, /108, /131 plus
+    # inputs) as floats; EvalPlus reads them with `json`. Read them the same way here.
+    registry._loads = json.loads
     from snowcoder_hf.eval.expected import expected_outputs
     from snowcoder_hf.eval.harness import HarnessConfig, check_programs
     from snowcoder_hf.eval.samples import read_samples, solution_program
@@ -78,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             programs = {item.task_id: solution_program(item, s) for item, s in zip(chosen, samples, strict=True)}
             # warm-up: both ground truths (ours: the expected-output cache; EvalPlus: its pickle)
             expected_outputs(chosen, config)
-            run_evalplus(name, {chosen[0].task_id: programs[chosen[0].task_id]}, Path(args.benchmark_dir), work,
-                         args.workers)  # fmt: skip
+            # EvalPlus insists on a sample for every problem: its warm-up is a full run (also a determinism check)
+            warm, _ = run_evalplus(name, programs, Path(args.benchmark_dir), work, args.workers)
             start = time.perf_counter()
             ours = check_programs(chosen, [programs[i.task_id] for i in chosen], config)
             ours_s = time.perf_counter() - start
@@ -103,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ours_tasks_per_s": len(programs) / ours_s,
                 "evalplus_tasks_per_s": len(programs) / theirs_s,
                 "speed_ratio": theirs_s / ours_s,
+                "evalplus_runs_agree": warm == theirs,
             }
             entry = report[name]
             print(f"{name}: agree {entry['agree']}/{entry['tasks']}; pass ours {entry['ours_pass']} vs evalplus "

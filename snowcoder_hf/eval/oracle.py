@@ -293,11 +293,8 @@ def evo_outputs_match(category, task_id, inp, out, exp):
         return False
 
 
-_EVO_BUILTINS = {"float": float, "int": int, "set": set, "tuple": tuple, "list": list, "dict": dict,
-                 "complex": complex, "frozenset": frozenset, "range": range, "True": True, "False": False,
-                 "None": None}  # fmt: skip
-
-
 def evo_parse_inputs(inputs):
-    """EvoEval stores each input as the text of an argument list; its harness `eval`s `[text]`."""
-    return [eval(f"[{text}]", {"__builtins__": _EVO_BUILTINS}) for text in inputs]
+    """EvoEval stores each input as the text of an argument list; its harness `eval`s `[text]` with the
+    full builtins (inputs use `reversed`, `str`, comprehensions...). This is the release's own data,
+    trusted as EvoEval trusts it; generated code never goes through here."""
+    return [eval(f"[{text}]", {}) for text in inputs]
