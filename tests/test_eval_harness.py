@@ -25,7 +25,13 @@ def _item(shared_benchmarks, name, task_id):
 def test_canonical_solutions_pass_on_a_sample_of_every_benchmark(shared_benchmarks, config):
     items = []
     for name in ALL_EXECUTABLE:
-        chosen = load_benchmark(name, str(shared_benchmarks))[:2]
+        chosen = load_benchmark(name, str(shared_benchmarks))
+        # BigCodeBench/0 permutes ten numbers 3.6M times per test: take two fast, stdlib-only tasks instead
+        chosen = (
+            [i for i in chosen if i.task_id in ("BigCodeBench/7", "BigCodeBench/8")]
+            if name == "bigcodebench"
+            else chosen[:2]
+        )
         items.extend(i for i in chosen if not missing_libs(i))
     results = check_programs(items, [program_for(i) for i in items], config)
     failed = [(r.benchmark, r.task_id, r.status, r.detail[:200]) for r in results if not r.passed]
@@ -74,7 +80,7 @@ def test_a_correct_alternative_solution_passes_base_and_plus(shared_benchmarks, 
 
 
 def _bcb_item(shared_benchmarks):
-    return next(i for i in load_benchmark("bigcodebench", str(shared_benchmarks)) if not missing_libs(i))
+    return _item(shared_benchmarks, "bigcodebench", "BigCodeBench/7")  # standard library only, tests run in ms
 
 
 @pytest.mark.parametrize(
