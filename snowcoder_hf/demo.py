@@ -135,7 +135,7 @@ class StepMarkers:
 def run_logged(argv: list[str], log_path: Path, on_line: Callable[[str], None], env: dict[str, str]) -> int:
     """Run `argv` from the project root, teeing its output to `log_path` and each line to `on_line`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a", encoding="utf-8") as log:
+    with open(log_path, "a", encoding="utf-8", buffering=1) as log:  # line-buffered: `tail -f` works
         log.write(f"$ {shlex.join(argv)}\n")
         process = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)  # fmt: skip
@@ -149,6 +149,7 @@ def step_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    env["PYTHONUNBUFFERED"] = "1"  # so each step's log, and the live progress line, stream as the step runs
     env["HF_HUB_OFFLINE"] = "1"  # steps read local paths only; publishing happens in the demo process
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env

@@ -107,7 +107,6 @@ def _counts_section(out: Path) -> list[str]:
 
 
 def _roc_section(out: Path) -> list[str]:
-
     lines = ["## Annotator ROC-AUC", "",
              "Benchmark solutions as positives, unseen stage-1 files as negatives (the paper's Figure 2).", ""]  # fmt: skip
     # validation.json holds every annotator variant side by side: {variant: {benchmark: roc_auc}}.
