@@ -274,14 +274,10 @@ def humaneval_package_file() -> Path:
 
 
 def _loads(line: str):
-    try:
-        import orjson  # several times faster on HumanEval+/MBPP+'s large input lists
-    except ImportError:
-        return json.loads(line)
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return json.loads(line)  # NaN and Infinity, which the evalplus releases contain, are not strict JSON
+    # The stdlib parser, as EvalPlus reads these files: orjson turns integers beyond 64 bits into floats,
+    # which corrupts HumanEval/79, /108 and /131's plus inputs. It also accepts NaN and Infinity, which
+    # the evalplus releases contain.
+    return json.loads(line)
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
@@ -295,7 +291,7 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
                 continue
             try:
                 record = _loads(line)
-            except ValueError as err:  # json.JSONDecodeError and orjson.JSONDecodeError both subclass it
+            except ValueError as err:  # json.JSONDecodeError subclasses it
                 raise ValueError(f"{path}, line {line_number}: not a JSON record ({err}).") from err
             if not isinstance(record, dict):
                 raise ValueError(f"{path}, line {line_number}: expected a JSON object, got {type(record).__name__}.")

@@ -12,16 +12,21 @@ positions and full causal attention (the unpacked-style baseline).
 Order: each source is cut into `len(stream) // seq_len` sequences (the tail is dropped). A source used
 `repeat` times contributes `repeat` independently shuffled passes, one after the other (stage 2's
 "top tokens repeated 4 times", shuffled across repetitions). Several sources are mixed by weight
-(stage 3): each contributes `round(weight * total)` sequences, interleaved by a seeded shuffle.
+(stage 3): each contributes `round(weight * total)` sequences, interleaved by a seeded shuffle. A mixture
+source shorter than one sequence (a toy synthetic set) is repeated whole until it fills one, with a
+warning, rather than silently contributing nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from snowcoder_hf.training.data import TokenStream
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED_RESET_BACKENDS = ("sdpa", "eager", "flex_attention", "flash_attention_2", "flash_attention_3")
 
@@ -32,6 +37,16 @@ class PackedSource:
     weight: float = 1.0
     repeat: int = 1
     name: str = ""
+
+
+def tiled_to(stream: TokenStream, min_tokens: int) -> TokenStream:
+    """`stream` repeated whole until it holds at least `min_tokens` tokens; every copy keeps its documents."""
+    if len(stream) == 0:
+        raise ValueError(f"cannot tile the empty stream {stream.name!r}.")
+    copies = -(-min_tokens // len(stream))
+    tokens = np.concatenate([stream.slice(0, len(stream))] * copies)
+    doc_ends = np.concatenate([stream.doc_ends + i * len(stream) for i in range(copies)])
+    return TokenStream([tokens], doc_ends, name=stream.name, tokenizer_name=stream.tokenizer_name)
 
 
 def position_ids_for(doc_ends: np.ndarray, start: int, seq_len: int) -> np.ndarray:
@@ -68,10 +83,20 @@ class PackedSequences:
                 raise ValueError(f"`repeat` must be at least 1, got {source.repeat} for {source.name!r}.")
             if source.weight <= 0:
                 raise ValueError(f"mixture `weight` must be positive, got {source.weight} for {source.name!r}.")
+        if len(sources) > 1:
+            sources = [self._fill_one_sequence(s, seq_len) for s in sources]
         self.sources, self.seq_len, self.seed, self.attention_resets = sources, seq_len, seed, attention_resets
         self.chunks_per_pass = [len(s.stream) // seq_len for s in sources]
         self.available = [c * s.repeat for c, s in zip(self.chunks_per_pass, sources, strict=True)]
         self.source_ids, self.chunk_ids = self._build_order(num_sequences)
+
+    @staticmethod
+    def _fill_one_sequence(source: PackedSource, seq_len: int) -> PackedSource:
+        if not 0 < len(source.stream) < seq_len:
+            return source
+        logger.warning("mixture source %s has %d tokens, less than one %d-token sequence: repeating it whole to "
+                       "fill one", source.name or "?", len(source.stream), seq_len)  # fmt: skip
+        return replace(source, stream=tiled_to(source.stream, seq_len))
 
     def _passes(self, source_index: int, count: int, rng: np.random.Generator) -> np.ndarray:
         """`count` chunk ids of one source: whole shuffled passes, a fresh permutation per repetition."""
