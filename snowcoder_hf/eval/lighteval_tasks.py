@@ -28,11 +28,14 @@ Importing this module reads nothing from the network; only lighteval's full task
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
 import os
+import sys
 from collections import Counter
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -206,3 +209,66 @@ class _StopKey:
 
 
 TASKS_TABLE = [task_config(name) for name in TASK_BENCHMARKS]
+
+
+@contextmanager
+def only_custom_tasks():
+    """Within it, lighteval's registry loads only custom tasks, not its built-in modules (in lighteval
+    0.13 importing those downloads a tinyBenchmarks pickle from GitHub, fetches nltk data, and
+    `mt_bench` calls `HfApi.list_models(model_name=...)`, which huggingface_hub 2 rejects)."""
+    from lighteval.tasks.registry import Registry
+
+    saved = Registry.__dict__["_load_from_files"], Registry.__dict__["_load_from_subdirs"]
+    Registry._load_from_files = staticmethod(lambda files, module_prefix: {})
+    Registry._load_from_subdirs = staticmethod(lambda subdirs: {})
+    try:
+        yield
+    finally:
+        Registry._load_from_files, Registry._load_from_subdirs = saved
+
+
+def run(model: str, tasks: str, output_dir: str, max_samples: int | None = None, batch_size: int = 1,
+        max_new_tokens: int | None = None) -> dict:  # fmt: skip
+    """Run these tasks through lighteval's accelerate/transformers pipeline; returns its results dict."""
+    from lighteval.logging.evaluation_tracker import EvaluationTracker
+    from lighteval.models.transformers.transformers_model import TransformersModelConfig
+    from lighteval.pipeline import ParallelismManager, Pipeline, PipelineParameters
+
+    generation = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
+    with only_custom_tasks():
+        pipeline = Pipeline(
+            tasks=tasks,
+            pipeline_parameters=PipelineParameters(
+                launcher_type=ParallelismManager.ACCELERATE,
+                custom_tasks_directory=sys.modules[__name__],
+                max_samples=max_samples,
+            ),  # fmt: skip
+            evaluation_tracker=EvaluationTracker(output_dir=output_dir, save_details=True),
+            model_config=TransformersModelConfig(
+                model_name=model, batch_size=batch_size, generation_parameters=generation
+            ),  # fmt: skip
+        )
+    pipeline.evaluate()
+    pipeline.show_results()
+    pipeline.save_and_push_results()
+    return pipeline.get_results()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m snowcoder_hf.eval.lighteval_tasks",
+        description="Run the lighteval code tasks offline: only these tasks are registered, not lighteval's own.",
+    )
+    parser.add_argument("model", help="a local checkpoint folder (transformers)")
+    parser.add_argument("tasks", help=f"comma-separated, e.g. 'humaneval_plus|0'; known: {', '.join(TASK_BENCHMARKS)}")
+    parser.add_argument("--output-dir", default="lighteval_results")
+    parser.add_argument("--max-samples", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--max-new-tokens", type=int, default=None, help=f"default {GENERATION_SIZE}")
+    args = parser.parse_args(argv)
+    run(args.model, args.tasks, args.output_dir, args.max_samples, args.batch_size, args.max_new_tokens)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
