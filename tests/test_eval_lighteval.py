@@ -129,10 +129,14 @@ def test_missing_release_file_names_the_accepted_files(monkeypatch, tmp_path):
 
 
 def test_lighteval_pipeline_runs_end_to_end_offline_on_a_tiny_model(tasks_module, tiny_llama_dir, tmp_path):
+    import torch
+
+    assert torch.is_grad_enabled()
     results = tasks_module.run(str(tiny_llama_dir), "humaneval_plus|0", str(tmp_path / "out"), max_samples=2,
                                batch_size=2, max_new_tokens=16)  # fmt: skip
     assert results["results"]["humaneval_plus:0"]["pass_at_1"] == 0.0  # a random 2-layer model solves nothing
     assert list((tmp_path / "out").rglob("results_*.json"))
+    assert torch.is_grad_enabled(), "lighteval turns gradients off process-wide; run() must restore them"
     from lighteval.tasks.registry import Registry
 
     assert Registry._load_from_files.__qualname__ == "Registry._load_from_files"  # built-ins loaded again after

@@ -148,3 +148,16 @@ def test_report_places_our_row_beside_the_papers_table(tmp_path):
 def test_numpy_outputs_are_compared_like_evalplus():
     assert oracle.is_floats(np.array([1.0]))
     assert not oracle.outputs_match("humaneval", "f", (), np.array([1, 2]), [1, 2], 0)[0]
+
+
+def test_a_completion_is_joined_to_the_prompt_text_the_model_saw():
+    from snowcoder_hf.benchmarks import BenchmarkItem
+    from snowcoder_hf.eval.harness import program_for
+    from snowcoder_hf.eval.prompts import build_prompt
+
+    item = BenchmarkItem(benchmark="evoeval_difficult", task_id="EvoEval/0", entry_point="f", test=None, raw={},
+                         prompt='def f(x):\n    """Return x doubled."""', solution="    return 2 * x\n")  # fmt: skip
+    completion = "    return 2 * x\n"
+    program = program_for(item, completion=completion)
+    assert program == build_prompt(item, "completion") + completion
+    compile(program, "<program>", "exec")

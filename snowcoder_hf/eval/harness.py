@@ -89,10 +89,13 @@ def program_for(item, completion: str | None = None, solution: str | None = None
     if solution is not None:
         return solution
     prompt = item.raw.get("complete_prompt", item.prompt) if item.benchmark.startswith("bigcodebench") else item.prompt
-    body = item.solution if completion is None else completion
-    if item.benchmark.startswith("evoeval_") and completion is None:
-        return prompt + "\n" + body  # EvoEval's ground truth joins them with a newline
-    return prompt + body
+    if completion is not None:
+        # The text the model continued (`prompts.build_prompt`): many EvoEval prompts end at the closing
+        # `"""` with no newline, and a raw `prompt + completion` would glue the first line onto it.
+        return prompt.strip() + "\n" + completion
+    if item.benchmark.startswith("evoeval_"):
+        return prompt + "\n" + item.solution  # EvoEval's ground truth joins them with a newline
+    return prompt + item.solution
 
 
 def missing_libs(item) -> list[str]:

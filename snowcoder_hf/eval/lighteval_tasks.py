@@ -230,6 +230,19 @@ def only_custom_tasks():
 def run(model: str, tasks: str, output_dir: str, max_samples: int | None = None, batch_size: int = 1,
         max_new_tokens: int | None = None) -> dict:  # fmt: skip
     """Run these tasks through lighteval's accelerate/transformers pipeline; returns its results dict."""
+    import torch
+
+    # lighteval's transformers model module calls `torch.set_grad_enabled(False)` at import and at model
+    # creation, process-wide; give the caller its grad mode back, or later training in-process gets no grads.
+    grad_enabled = torch.is_grad_enabled()
+    try:
+        return _run(model, tasks, output_dir, max_samples, batch_size, max_new_tokens)
+    finally:
+        torch.set_grad_enabled(grad_enabled)
+
+
+def _run(model: str, tasks: str, output_dir: str, max_samples: int | None, batch_size: int,
+         max_new_tokens: int | None) -> dict:  # fmt: skip
     from lighteval.logging.evaluation_tracker import EvaluationTracker
     from lighteval.models.transformers.transformers_model import TransformersModelConfig
     from lighteval.pipeline import ParallelismManager, Pipeline, PipelineParameters
