@@ -61,28 +61,21 @@ def _text(record: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _humaneval_style(name: str, record: dict[str, Any]) -> BenchmarkItem:
+def _humaneval_style(name: str, record: dict[str, Any], test_key: str = "test") -> BenchmarkItem:
     return BenchmarkItem(
         benchmark=name,
         task_id=str(record["task_id"]),
         prompt=record["prompt"],
         solution=record["canonical_solution"],
         entry_point=record.get("entry_point"),
-        test=record.get("test") or None,
+        test=record.get(test_key) or None,
         raw=record,
     )
 
 
 def _mbpp_plus(name: str, record: dict[str, Any]) -> BenchmarkItem:
-    return BenchmarkItem(
-        benchmark=name,
-        task_id=str(record["task_id"]),
-        prompt=record["prompt"],
-        solution=record["canonical_solution"],
-        entry_point=record.get("entry_point"),
-        test=record.get("assertion") or None,
-        raw=record,
-    )
+    """MBPP+ is HumanEval-shaped, but its test is the `assertion` field."""
+    return _humaneval_style(name, record, test_key="assertion")
 
 
 _DEF_RE = re.compile(r"^def\s+(\w+)\s*\(", re.MULTILINE)
