@@ -53,10 +53,9 @@ def plot_losses(histories: dict[str, list[tuple[int, float]]], path: Path) -> Pa
     ax.set_ylabel("training loss")
     ax.set_title("Loss curves: alpha, beta, final")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from snowcoder_hf.reporting import save_figure
+
+    return save_figure(fig, path)
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:

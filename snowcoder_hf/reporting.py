@@ -134,6 +134,13 @@ def plot_counts(counts: dict[str, dict[str, int]], path: str | Path, title: str)
         for y, (_, value) in enumerate(items):
             ax.text(value, y, f" {value:,}", va="center", fontsize=8)
     fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Lay out, write (creating the folder) and close a matplotlib figure: every report PNG goes through here."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,11 +70,9 @@ def plot_histograms(docs: list[ScoredDoc], plan: SelectionPlan, path: Path) -> P
         ax.set_xlabel("quality score")
     for ax in list(axes.flat)[len(languages) :]:
         ax.axis("off")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from snowcoder_hf.reporting import save_figure
+
+    return save_figure(fig, path)
 
 
 def write_report(output: Path, plan: SelectionPlan, repeat: int, histogram: Path) -> Path:

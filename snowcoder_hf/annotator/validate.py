@@ -99,11 +99,9 @@ def plot_roc(curves: dict, table: dict, path: Path) -> Path:
         ax.legend(fontsize=8, loc="lower right")
     for ax in list(axes.flat)[len(benchmarks) :]:
         ax.axis("off")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from snowcoder_hf.reporting import save_figure
+
+    return save_figure(fig, path)
 
 
 def write_validation(output: str | Path, table: dict, curves: dict) -> dict[str, Path]:

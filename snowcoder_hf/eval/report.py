@@ -49,12 +49,9 @@ def plot_rows(rows: list[dict], path: str | Path, title: str = "pass@1 (greedy)"
     ax.set_ylabel("pass@1 (%)")
     ax.set_title(title)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from snowcoder_hf.reporting import save_figure
+
+    return save_figure(fig, path)
 
 
 def write_report(output: str | Path, model: str, results: list, programs: list[str], summary: dict,

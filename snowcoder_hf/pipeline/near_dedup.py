@@ -108,11 +108,9 @@ def _candidate_pairs(keys: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, n
     return pairs[:, 0], pairs[:, 1]
 
 
-class CodeMinhashBuckets(PipelineStep):
-    """Stage 2: candidate pairs per LSH band; task `rank` handles bands `rank, rank + tasks, ...`."""
-
-    type = "🫂 - DEDUP"
-    name = "🎯 Code MinHash: buckets"
+class _MinhashFolderStage(PipelineStep):
+    """A MinHash stage that reads the previous stage's files from `input_folder` and writes its own to
+    `output_folder` (the same folder unless given)."""
 
     def __init__(self, input_folder: DataFolderLike, output_folder: DataFolderLike | None = None,
                  config: CodeMinhashConfig | None = None):  # fmt: skip
@@ -120,6 +118,13 @@ class CodeMinhashBuckets(PipelineStep):
         self.input_folder = get_datafolder(input_folder)
         self.output_folder = get_datafolder(output_folder) if output_folder else self.input_folder
         self.config = config or CodeMinhashConfig()
+
+
+class CodeMinhashBuckets(_MinhashFolderStage):
+    """Stage 2: candidate pairs per LSH band; task `rank` handles bands `rank, rank + tasks, ...`."""
+
+    type = "🫂 - DEDUP"
+    name = "🎯 Code MinHash: buckets"
 
     def _verify(self, left: np.ndarray, right: np.ndarray, signatures: dict) -> np.ndarray:
         def rows(nodes):
@@ -159,18 +164,11 @@ class CodeMinhashBuckets(PipelineStep):
                 _save(self.output_folder, f"pairs/{band:03d}.npy", np.stack([left, right], axis=1))
 
 
-class CodeMinhashCluster(PipelineStep):
+class CodeMinhashCluster(_MinhashFolderStage):
     """Stage 3 (one task): clusters of near-duplicates and the keep-rule's choice in each."""
 
     type = "🫂 - DEDUP"
     name = "🎯 Code MinHash: clusters"
-
-    def __init__(self, input_folder: DataFolderLike, output_folder: DataFolderLike | None = None,
-                 config: CodeMinhashConfig | None = None):  # fmt: skip
-        super().__init__()
-        self.input_folder = get_datafolder(input_folder)
-        self.output_folder = get_datafolder(output_folder) if output_folder else self.input_folder
-        self.config = config or CodeMinhashConfig()
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if world_size != 1:
