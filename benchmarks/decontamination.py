@@ -4,7 +4,7 @@ Usage:
     python benchmarks/decontamination.py --benchmark-dir path/to/benchmarks \
         [--clean 5000] [--per-kind 200] [--out benchmarks/results/decontamination.md]
 
-The corpus (snowcoder_hf.leak_corpus) plants four leak kinds (verbatim solution, renamed and reformatted
+The corpus (snowcoder_hf.decont.leak_corpus) plants four leak kinds (verbatim solution, renamed and reformatted
 solution, problem statement as a comment/docstring, test code) into real files, and adds `--clean`
 untouched real files: the half of the standard library and of the installed packages that the default
 boilerplate sample never reads. Every method sees the same documents in one process on one core:
@@ -35,7 +35,7 @@ CLEAN_SUFFIXES = (".py", ".pyi", ".c", ".h", ".js", ".ts", ".cpp", ".sh", ".pyx"
 
 def build_documents(items, clean: int, per_kind: int, seed: int):
     from snowcoder_hf.decont.index import in_reference_half
-    from snowcoder_hf.leak_corpus import LEAK_KINDS, build_corpus, host_files
+    from snowcoder_hf.decont.leak_corpus import LEAK_KINDS, build_corpus, host_files
 
     paths = sysconfig.get_paths()
     stdlib, packages = Path(paths["stdlib"]), Path(paths["purelib"])
@@ -130,7 +130,7 @@ def run_methods(methods: dict, docs, timed: set[str]) -> dict:
     other jobs slows all methods alike; the methods in `timed` are timed."""
     from tqdm import tqdm
 
-    from snowcoder_hf.leak_corpus import score
+    from snowcoder_hf.decont.leak_corpus import score
 
     results = {name: [] for name in methods}
     seconds = dict.fromkeys(methods, 0.0)
@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/decontamination.md")
     args = parser.parse_args()
 
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
     from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
 
     items = [item for name in BENCHMARKS for item in load_benchmark(name, args.benchmark_dir)]
@@ -199,7 +199,7 @@ def main() -> None:
 
 
 def write_report(args, reports, n_docs, total_mb, n_clean, fp_examples, docs) -> None:
-    from snowcoder_hf.leak_corpus import LEAK_KINDS
+    from snowcoder_hf.decont.leak_corpus import LEAK_KINDS
 
     ours = reports["snowcoder_hf (defaults)"]
     dt = reports["DataTrove NGramsDecontFilter, code settings"]

@@ -110,7 +110,7 @@ def io_floor(corpus: Path, work: Path) -> dict[str, float]:
 def run_ours(corpus: Path, work: Path, scheme: str):
     from datatrove.pipeline.writers import JsonlWriter
 
-    from snowcoder_hf.pipeline.minhash import CodeMinhashConfig
+    from snowcoder_hf.dedup.minhash import CodeMinhashConfig
     from snowcoder_hf.pipeline.near_dedup import (
         CodeMinhashBuckets,
         CodeMinhashCluster,
@@ -194,7 +194,7 @@ def _outputs(work: Path, cluster_key: str):
 
 
 def _shingles(text: str) -> set:
-    from snowcoder_hf.code_text import code_tokens, word_ngrams
+    from snowcoder_hf.common.code_text import code_tokens, word_ngrams
 
     return set(word_ngrams(code_tokens(text), NGRAM))
 
@@ -235,8 +235,8 @@ def evaluate(docs, planted, clusters, removed, seed: int):
 
 def signature_profile(docs, sample: int = 600) -> dict[str, float]:
     """Where our signature time goes, on a sample: code points, token hashes, shingles, sketches."""
-    from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, MinHasher
-    from snowcoder_hf.pipeline.token_hashing import code_points, token_hashes
+    from snowcoder_hf.dedup.minhash import CodeMinhashConfig, MinHasher
+    from snowcoder_hf.dedup.token_hashing import code_points, token_hashes
 
     texts = [d["text"] for d in docs[:sample]]
     out = {}
@@ -272,7 +272,7 @@ def main() -> None:
     parser.add_argument("--results", help="Write the markdown results here.")
     args = parser.parse_args()
 
-    from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, optimal_bands
+    from snowcoder_hf.dedup.minhash import CodeMinhashConfig, optimal_bands
 
     ours = CodeMinhashConfig(n_grams=NGRAM, num_perm=NUM_PERM, threshold=THRESHOLD)
     bands, rows = optimal_bands(THRESHOLD, NUM_PERM)

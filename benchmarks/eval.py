@@ -56,8 +56,8 @@ def run_evalplus(name: str, programs: dict[str, str], benchmark_dir: Path, work:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import snowcoder_hf.benchmarks as registry
-    from snowcoder_hf.benchmarks import load_benchmark
+    import snowcoder_hf.evalsets.registry as registry
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     # The registry's orjson fast path reads integers beyond 64 bits (HumanEval/79, /108, /131 plus
     # inputs) as floats; EvalPlus reads them with `json`. Read them the same way here.

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from snowcoder_hf.benchmarks import expand_benchmarks, load_benchmark
 from snowcoder_hf.eval.generation import generate, load_model
 from snowcoder_hf.eval.prompts import default_style
+from snowcoder_hf.evalsets.registry import expand_benchmarks, load_benchmark
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Generator throughput vs a plain asyncio load generator, against the same local server.
 
-The server is `snowcoder_hf.synth.testing_server` in its own process, with TGI-like latency (a fixed
+The server is `snowcoder_hf.standins.inference_server` in its own process, with TGI-like latency (a fixed
 time to first token plus a per-request decode speed). Three clients send the same N requests at the
 same concurrency K:
 
@@ -40,7 +40,7 @@ def _start_server(latency_s: float, tokens_per_s: float) -> tuple[subprocess.Pop
     import httpx
 
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "snowcoder_hf.synth.testing_server", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "snowcoder_hf.standins.inference_server", "--port", str(port),
                                 "--latency-s", str(latency_s), "--tokens-per-s", str(tokens_per_s)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -91,8 +91,8 @@ async def _raw_hub_client(url: str, payloads: list[dict], concurrency: int) -> t
 
 
 def _generator(url: str, requests, concurrency: int, work_dir: Path) -> tuple[int, int]:
+    from snowcoder_hf.stages.stage3_data import _write_plan, generate
     from snowcoder_hf.synth.config import Stage3Config
-    from snowcoder_hf.synth.stage3 import _write_plan, generate
 
     _write_plan(requests, work_dir / "plan.jsonl.gz")
     config = Stage3Config(output=str(work_dir), kind="textbook", endpoint=url, model="bench", max_tokens=512,

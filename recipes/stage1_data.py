@@ -14,9 +14,9 @@ import sys
 
 import yaml
 
-from snowcoder_hf.stage1 import Stage1Result, run_stage1
-from snowcoder_hf.stage1_config import load_config
-from snowcoder_hf.stage1_report import print_stage1_summary
+from snowcoder_hf.stages.stage1_config import load_config
+from snowcoder_hf.stages.stage1_data import Stage1Result, run_stage1
+from snowcoder_hf.stages.stage1_report import print_stage1_summary
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[str | None, dict]:

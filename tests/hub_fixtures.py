@@ -39,8 +39,8 @@ class HubServer:
 @pytest.fixture
 def hub_server(tmp_path, monkeypatch):
     """A stand-in that requires `HUB_TOKEN` for writes, with huggingface_hub pointed at it and online."""
-    from snowcoder_hf import hub
-    from snowcoder_hf.hub_standin import StandinServer
+    from snowcoder_hf.hub import client as hub
+    from snowcoder_hf.standins.hub_server import StandinServer
 
     monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from snowcoder_hf.annotator.edu_rating import RatingSettings, parse_score, rate_files
+from snowcoder_hf.standins.inference_server import FailurePlan, FakeChatServer
 from snowcoder_hf.synth.client import EndpointConfig
-from snowcoder_hf.synth.testing_server import FailurePlan, FakeChatServer
 
 DOCS = 24
 
@@ -162,7 +162,7 @@ def test_the_rate_command_feeds_build_data_and_an_edu_regression_head(tmp_path, 
 
     from snowcoder_hf.annotator.random_encoder import build_random_encoder
     from snowcoder_hf.annotator.training import read_records
-    from snowcoder_hf.cli import main
+    from snowcoder_hf.cli.main import main
 
     docs = write_documents(tmp_path / "docs.jsonl", count=40)
     files = write_stage1_files(tmp_path / "stage1" / "files", count=30)
@@ -186,7 +186,7 @@ def test_the_rate_command_feeds_build_data_and_an_edu_regression_head(tmp_path, 
 
 
 def test_an_unreachable_server_is_one_clear_error(tmp_path, capsys):
-    from snowcoder_hf.cli import main
+    from snowcoder_hf.cli.main import main
 
     docs = write_documents(tmp_path / "docs.jsonl", count=2)
     code = main(["annotator", "rate", "--input", str(docs), "--output", str(tmp_path / "r.jsonl"),

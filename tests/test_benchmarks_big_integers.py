@@ -1,7 +1,7 @@
 import gzip
 import json
 
-from snowcoder_hf.benchmarks import read_records
+from snowcoder_hf.evalsets.registry import read_records
 
 
 def test_integers_beyond_64_bits_are_read_exactly(tmp_path):

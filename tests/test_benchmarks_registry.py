@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from snowcoder_hf.benchmarks import (
+from snowcoder_hf.evalsets.registry import (
     benchmark_sources,
     expand_benchmarks,
     list_benchmarks,

@@ -1,7 +1,7 @@
 import pytest
 from huggingface_hub import DatasetCard, ModelCard
 
-from snowcoder_hf.cards import CARD_KINDS, render_card, split_front_matter, write_card
+from snowcoder_hf.hub.cards import CARD_KINDS, render_card, split_front_matter, write_card
 
 
 def _context(**overrides):
@@ -81,7 +81,7 @@ def test_unknown_kind_is_rejected():
 def test_template_typo_fails_under_strict_undefined(tmp_path, monkeypatch):
     import jinja2
 
-    from snowcoder_hf import cards
+    from snowcoder_hf.hub import cards
 
     (tmp_path / "model.md.jinja").write_text("---\n{{ front_matter }}\n---\n{{ titel }}\n")
     monkeypatch.setattr(cards, "template_dir", lambda: tmp_path)

@@ -1,6 +1,6 @@
 import pytest
 
-from snowcoder_hf.code_text import code_tokens, collapse_whitespace, lexical_tokens, normalize_code, word_ngrams
+from snowcoder_hf.common.code_text import code_tokens, collapse_whitespace, lexical_tokens, normalize_code, word_ngrams
 
 
 def test_code_tokens_keep_case_underscores_and_digits():

@@ -5,10 +5,10 @@ import zlib
 import numpy as np
 import pytest
 
-from snowcoder_hf.benchmarks import load_benchmark
 from snowcoder_hf.decont.audit import audit, render_report
+from snowcoder_hf.decont.leak_corpus import rename_and_reformat
 from snowcoder_hf.decont.sources import full_solution
-from snowcoder_hf.leak_corpus import rename_and_reformat
+from snowcoder_hf.evalsets.registry import load_benchmark
 
 
 def bag_of_words(texts):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from snowcoder_hf.benchmarks import load_benchmark
-from snowcoder_hf.cli import main
+from snowcoder_hf.cli.main import main
+from snowcoder_hf.decont.leak_corpus import plant, rename_and_reformat
 from snowcoder_hf.decont.sources import full_solution
-from snowcoder_hf.leak_corpus import plant, rename_and_reformat
+from snowcoder_hf.evalsets.registry import load_benchmark
 
 
 def _read(folder: Path, pattern: str = "*.jsonl.gz") -> list[dict]:

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from datatrove.data import Document
 
-from snowcoder_hf.benchmarks import load_benchmark
 from snowcoder_hf.decont.index import DecontIndex, in_reference_half
+from snowcoder_hf.decont.leak_corpus import plant, rename_and_reformat, statement_as_comment
 from snowcoder_hf.decont.sources import full_solution, problem_statement
-from snowcoder_hf.leak_corpus import plant, rename_and_reformat, statement_as_comment
+from snowcoder_hf.evalsets.registry import load_benchmark
 from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
 
 BENCHMARKS = ["humaneval_plus", "mbpp_plus"]

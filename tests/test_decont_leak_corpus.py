@@ -3,9 +3,9 @@ import random
 
 import pytest
 
-from snowcoder_hf.benchmarks import load_benchmark
+from snowcoder_hf.decont.leak_corpus import LEAK_KINDS, build_corpus, make_leak, rename_and_reformat, score
 from snowcoder_hf.decont.sources import full_solution
-from snowcoder_hf.leak_corpus import LEAK_KINDS, build_corpus, make_leak, rename_and_reformat, score
+from snowcoder_hf.evalsets.registry import load_benchmark
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from snowcoder_hf.decont.audit import ast_match_rate, snippet_signatures, threshold_counts
 from snowcoder_hf.decont.encode import Encoder
 from snowcoder_hf.decont.hashing import covered_length, merged_intervals, token_codes, window_hashes
+from snowcoder_hf.decont.leak_corpus import rename_and_reformat
 from snowcoder_hf.decont.normalize import PLACEHOLDER, ast_normalized, stream, strip_docstrings, strip_imports
-from snowcoder_hf.leak_corpus import rename_and_reformat
 
 CODE = '''import os
 from typing import List
@@ -49,7 +49,7 @@ def test_exact_stream_ignores_whitespace_but_not_operators():
 
 
 def test_decontamination_tokens_are_the_shared_lexical_tokens():
-    from snowcoder_hf.code_text import lexical_tokens
+    from snowcoder_hf.common.code_text import lexical_tokens
     from snowcoder_hf.decont.normalize import TOKEN_RE
 
     for text in [*_stdlib_texts(20), "a+b—c ½ ’q’ \x00\x7f 日本語", ""]:

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from snowcoder_hf.cli import main
+from snowcoder_hf.cli.main import main
+from snowcoder_hf.dedup.keep_rule import is_permissive, keep_key, popularity
 from snowcoder_hf.pipeline.exact_dedup import content_hash
-from snowcoder_hf.pipeline.keep_rule import is_permissive, keep_key, popularity
 
 BODY = "def area(width, height):\n    return width * height\n\n\nprint(area(2, 3))\n"
 

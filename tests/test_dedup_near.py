@@ -6,11 +6,11 @@ import re
 import numpy as np
 import pytest
 
-from snowcoder_hf.dedup_run import dedup_stages
+from snowcoder_hf.dedup.minhash import CodeMinhashConfig, MinHasher, estimated_jaccard, optimal_bands
 from snowcoder_hf.pipeline.dedup_common import connected_components
 from snowcoder_hf.pipeline.document_files import DocumentFileReader, kept_writer, removed_writer
-from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, MinHasher, estimated_jaccard, optimal_bands
-from snowcoder_hf.stage_runner import run_stages
+from snowcoder_hf.stages.dedup import dedup_stages
+from snowcoder_hf.stages.runner import run_stages
 
 
 def _rows(folder):
@@ -119,15 +119,15 @@ def test_planted_near_duplicates_are_removed_with_the_keep_rule_across_tasks(tmp
     ["foo_bar(x1, 2) + Été café_ñ – ✓ 日本語 x²", "a", " \n\t ", "def f():\n    return value_1\n", "ab\ud800cd"],
 )
 def test_vectorized_token_hashes_equal_the_per_token_reference_on_the_shared_token_definition(text):
-    from snowcoder_hf.code_text import code_tokens
-    from snowcoder_hf.pipeline.token_hashing import reference_token_hash, token_hashes
+    from snowcoder_hf.common.code_text import code_tokens
+    from snowcoder_hf.dedup.token_hashing import reference_token_hash, token_hashes
 
     assert token_hashes(text).tolist() == [reference_token_hash(token) for token in code_tokens(text)]
 
 
 def test_vectorized_token_hashes_match_on_real_files(corpus):
-    from snowcoder_hf.code_text import code_tokens
-    from snowcoder_hf.pipeline.token_hashing import reference_token_hash, token_hashes
+    from snowcoder_hf.common.code_text import code_tokens
+    from snowcoder_hf.dedup.token_hashing import reference_token_hash, token_hashes
 
     for _, text in corpus[:5]:
         assert token_hashes(text).tolist() == [reference_token_hash(token) for token in code_tokens(text)]

@@ -15,7 +15,7 @@ def test_demo_runs_the_whole_recipe_publishes_everything_and_reruns_as_a_no_op(t
     out = tmp_path / "demo"
     env = {**os.environ, "HF_HOME": str(tmp_path / "hf_home"), "OMP_NUM_THREADS": "1"}
     env.pop("HF_HUB_OFFLINE", None)  # the demo publishes to its own local stand-in
-    snowcoder = [sys.executable, "-m", "snowcoder_hf.cli"]
+    snowcoder = [sys.executable, "-m", "snowcoder_hf.cli.main"]
     first = subprocess.run([*snowcoder, "demo", "--output", str(out)], env=env, capture_output=True, text=True,
                            timeout=2000)  # fmt: skip
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from snowcoder_hf.demo import DEFAULT_CONFIG, StepFailed, load_config, run_demo
+from snowcoder_hf.demo.config import DEFAULT_CONFIG, load_config
+from snowcoder_hf.demo.run import StepFailed, run_demo
 
 FAKE_STAGE = textwrap.dedent('''
     """A stand-in for one recipe stage: writes the files the real stage writes, and counts its runs."""
@@ -99,7 +100,7 @@ def _runs(out: Path) -> list[str]:
 
 @pytest.fixture
 def demo_env(tmp_path, monkeypatch):
-    from snowcoder_hf import hub
+    from snowcoder_hf.hub import client as hub
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setattr(hub, "BACKOFF_BASE_S", 0.05)
@@ -107,9 +108,9 @@ def demo_env(tmp_path, monkeypatch):
 
 
 def test_demo_runs_every_step_publishes_with_lineage_and_writes_the_report(demo_env, capsys):
-    from snowcoder_hf import hub
-    from snowcoder_hf.cli import main
-    from snowcoder_hf.hub_standin import StandinServer
+    from snowcoder_hf.cli.main import main
+    from snowcoder_hf.hub import client as hub
+    from snowcoder_hf.standins.hub_server import StandinServer
 
     out = demo_env / "run" / "out"
     assert main(["demo", "--config", str(_config(demo_env)), "--output", str(out)]) == 0

@@ -1,9 +1,9 @@
 import gzip
 import json
 
-from snowcoder_hf.executors import build_executor
+from snowcoder_hf.common.executors import build_executor
+from snowcoder_hf.common.reporting import load_pipeline_stats
 from snowcoder_hf.pipeline.document_files import DocumentFileReader, kept_writer, removed_writer
-from snowcoder_hf.reporting import load_pipeline_stats
 
 
 def _read_jsonl_gz(folder):

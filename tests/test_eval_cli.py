@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from snowcoder_hf.cli import main
+from snowcoder_hf.cli.main import main
 
 
 def test_eval_scores_a_sample_file_and_writes_the_report(tmp_path, shared_benchmarks):
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     items = load_benchmark("humaneval_plus", str(shared_benchmarks))[:2]
     samples = tmp_path / "samples.jsonl"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from snowcoder_hf.benchmarks import load_benchmark
-from snowcoder_hf.eval.harness import HarnessConfig, check_programs, missing_libs, program_for
+from snowcoder_hf.eval.harness import HarnessConfig, check_programs
+from snowcoder_hf.eval.jobs import missing_libs, program_for
+from snowcoder_hf.evalsets.registry import load_benchmark
 
 ALL_EXECUTABLE = ["humaneval", "humaneval_plus", "mbpp_plus", "evoeval_difficult", "evoeval_creative",
                   "evoeval_subtle", "evoeval_combine", "evoeval_tool_use", "bigcodebench"]  # fmt: skip

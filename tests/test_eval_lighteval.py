@@ -66,8 +66,8 @@ def test_task_table_holds_exactly_the_eight_tasks_greedy_with_evalplus_stops(tas
 def test_humaneval_plus_prompts_equal_the_project_prompts_for_every_item(tasks_module, shared_benchmarks):
     from lighteval.tasks.lighteval_task import LightevalTask
 
-    from snowcoder_hf.benchmarks import load_benchmark
     from snowcoder_hf.eval.prompts import build_prompt
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     config = next(c for c in tasks_module.TASKS_TABLE if c.name == "humaneval_plus")
     docs = LightevalTask(config).get_docs()
@@ -90,7 +90,7 @@ def test_index_is_built_once_and_reused(tasks_module, shared_benchmarks, tmp_pat
 def test_metric_scores_canonical_solutions_as_pass_and_wrong_ones_as_fail(tasks_module, shared_benchmarks):
     from lighteval.tasks.lighteval_task import LightevalTask
 
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     docs, texts = [], []
     for name in ("humaneval_plus", "evoeval_creative"):

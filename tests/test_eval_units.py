@@ -115,7 +115,7 @@ class _ChatTokenizer:
 
 
 def test_prompts_follow_evalplus_for_completion_and_chat(shared_benchmarks):
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     item = load_benchmark("humaneval_plus", str(shared_benchmarks))[0]
     assert build_prompt(item, "completion") == item.prompt.strip() + "\n"
@@ -151,9 +151,9 @@ def test_numpy_outputs_are_compared_like_evalplus():
 
 
 def test_a_completion_is_joined_to_the_prompt_text_the_model_saw():
-    from snowcoder_hf.benchmarks import BenchmarkItem
-    from snowcoder_hf.eval.harness import program_for
+    from snowcoder_hf.eval.jobs import program_for
     from snowcoder_hf.eval.prompts import build_prompt
+    from snowcoder_hf.evalsets.registry import BenchmarkItem
 
     item = BenchmarkItem(benchmark="evoeval_difficult", task_id="EvoEval/0", entry_point="f", test=None, raw={},
                          prompt='def f(x):\n    """Return x doubled."""', solution="    return 2 * x\n")  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from hub_fixtures import hub_server  # noqa: F401
 from huggingface_hub.errors import HfHubHTTPError
 
-from snowcoder_hf import hub
+from snowcoder_hf.hub import client as hub
 
 
 def _folder(path: Path, files: int = 3, size: int = 5_000) -> Path:
@@ -119,7 +119,7 @@ def test_garbage_response_fails_loudly_and_commits_nothing(hub_server, tmp_path)
 def test_cli_push_and_pull_a_dataset_through_the_stand_in(hub_server, tmp_path, capsys):  # noqa: F811
     import gzip
 
-    from snowcoder_hf.cli import main
+    from snowcoder_hf.cli.main import main
 
     stage = tmp_path / "stage"
     stage.mkdir()
@@ -137,7 +137,7 @@ def test_cli_push_and_pull_a_dataset_through_the_stand_in(hub_server, tmp_path, 
 
 
 def test_cli_push_of_a_missing_folder_is_a_clear_error(hub_server, tmp_path, capsys):  # noqa: F811
-    from snowcoder_hf.cli import main
+    from snowcoder_hf.cli.main import main
 
     assert main(["hub", "push", "dataset", str(tmp_path / "nope"), "org/x"]) == 2
     assert "does not exist" in capsys.readouterr().err

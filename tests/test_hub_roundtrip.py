@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hub_fixtures import HUB_TOKEN, hub_server  # noqa: F401
 
-from snowcoder_hf import hub
+from snowcoder_hf.hub import client as hub
 
 
 def _card(**overrides):

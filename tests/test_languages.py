@@ -1,6 +1,6 @@
 import pytest
 
-from snowcoder_hf.languages import EXTENSIONS, PAPER_LANGUAGES, detect_language
+from snowcoder_hf.common.languages import EXTENSIONS, PAPER_LANGUAGES, detect_language
 
 
 def test_every_paper_language_has_an_extension():

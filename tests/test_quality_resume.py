@@ -60,7 +60,7 @@ def _read_kept(output):
 
 
 def test_a_killed_scoring_run_resumes_without_redoing_finished_tasks(tmp_path, annotator_dir):
-    from snowcoder_hf.commands.score import run_score
+    from snowcoder_hf.stages.scoring import run_score
 
     inputs, output = tmp_path / "in", tmp_path / "out"
     _write_inputs(inputs, files=2, per_file=5)

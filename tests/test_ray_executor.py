@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from snowcoder_hf.executors import build_executor
+from snowcoder_hf.common.executors import build_executor
 
 pytest.importorskip("ray", reason="the Ray path needs `pip install snowcoder_hf[cluster]`")
 

@@ -61,7 +61,7 @@ def chain(data):
 
 
 def test_alpha_beta_and_final_each_train_and_write_a_checkpoint_with_its_card(chain, data):
-    from snowcoder_hf.cards import split_front_matter
+    from snowcoder_hf.hub.cards import split_front_matter
 
     root = data["root"]
     for stage, name in ((1, "alpha"), (2, "beta"), (3, "final")):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from snowcoder_hf.sandbox import SandboxResult, run_many, run_python, sandbox_isolation
+from snowcoder_hf.eval.sandbox.runner import SandboxResult, run_many, run_python, sandbox_isolation
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 namespaced = pytest.mark.skipif(sandbox_isolation() == "rlimits", reason="needs namespaces (root or user namespaces)")

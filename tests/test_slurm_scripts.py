@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from snowcoder_hf.executors import build_executor
-from snowcoder_hf.reporting import load_pipeline_stats
+from snowcoder_hf.common.executors import build_executor
+from snowcoder_hf.common.reporting import load_pipeline_stats
 
 FAKE_SBATCH = """#!/bin/bash
 # Record the submission instead of queueing it: the script, then the arguments.

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from snowcoder_hf.stage1 import run_stage1
-from snowcoder_hf.stage1_config import Stage1Config, load_config
+from snowcoder_hf.stages.stage1_config import Stage1Config, load_config
+from snowcoder_hf.stages.stage1_data import run_stage1
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO_ROOT / "recipes" / "configs").glob("*/stage1_data*.yaml"))

@@ -3,7 +3,7 @@ import json
 import pytest
 from datatrove.data import Document
 
-from snowcoder_hf.notebooks import NotebookError, notebook_to_script
+from snowcoder_hf.common.notebooks import NotebookError, notebook_to_script
 from snowcoder_hf.pipeline.filters import CodeHeuristicFilter, HeuristicThresholds, LanguageIdentifier
 
 GOOD_CODE = "def mean(values):\n    total = sum(values)\n    return total / len(values)\n"

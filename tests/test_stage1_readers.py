@@ -4,12 +4,12 @@ import os
 
 import pytest
 
-from snowcoder_hf.executors import build_executor
-from snowcoder_hf.languages import PAPER_LANGUAGES
+from snowcoder_hf.common.executors import build_executor
+from snowcoder_hf.common.languages import PAPER_LANGUAGES
+from snowcoder_hf.common.reporting import load_pipeline_stats
 from snowcoder_hf.pipeline.document_files import kept_writer, removed_writer
 from snowcoder_hf.pipeline.hub_readers import CodeColumnsAdapter, canonical_language, hub_code_reader
 from snowcoder_hf.pipeline.readers import SourceRoot, SourceTreeReader, stable_id
-from snowcoder_hf.reporting import load_pipeline_stats
 
 
 def _rows(folder):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from test_synth_failures import read_set, write_seeds
 
-from snowcoder_hf.cli import main
-from snowcoder_hf.synth.testing_server import FakeChatServer
+from snowcoder_hf.cli.main import main
+from snowcoder_hf.standins.inference_server import FakeChatServer
 
 REPO = Path(__file__).resolve().parents[1]
 

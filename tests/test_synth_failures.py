@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from snowcoder_hf.stages.stage3_data import run_stage3
+from snowcoder_hf.standins.inference_server import FailurePlan, FakeChatServer
 from snowcoder_hf.synth.config import Stage3Config
-from snowcoder_hf.synth.stage3 import run_stage3
-from snowcoder_hf.synth.testing_server import FailurePlan, FakeChatServer
 
 
 def write_seeds(folder: Path, stdlib_dir: Path, python: int = 8, javascript: int = 4) -> Path:
@@ -144,7 +144,7 @@ def test_an_unreachable_server_fails_fast_with_a_clear_message(tmp_path, stdlib_
 
 def test_generated_benchmark_solutions_are_removed_by_decontamination(tmp_path, stdlib_dir, shared_benchmarks):
     """A server that answers with a HumanEval solution: the decontamination block drops it."""
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     item = load_benchmark("humaneval", benchmark_dir=str(shared_benchmarks))[0]
     leaked = item.prompt + item.solution

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from snowcoder_hf.stages.stage3_data import run_stage3
+from snowcoder_hf.standins.transformers_serve import serve_local_model
 from snowcoder_hf.synth.config import Stage3Config
-from snowcoder_hf.synth.local_server import serve_local_model
-from snowcoder_hf.synth.stage3 import run_stage3
 
 
 @pytest.mark.slow

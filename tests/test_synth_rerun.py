@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from test_synth_failures import config, read_set, write_seeds
 
-from snowcoder_hf.synth.stage3 import run_stage3
-from snowcoder_hf.synth.testing_server import FailurePlan, FakeChatServer
+from snowcoder_hf.stages.stage3_data import run_stage3
+from snowcoder_hf.standins.inference_server import FailurePlan, FakeChatServer
 
 OUTAGE = FailurePlan(outage=(6, 20), truncate_modulo=8)  # requests 6-25 answer 503: the server is down
 

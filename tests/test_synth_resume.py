@@ -13,9 +13,9 @@ from pathlib import Path
 
 from test_synth_failures import read_set, write_seeds
 
+from snowcoder_hf.stages.stage3_data import run_stage3
+from snowcoder_hf.standins.inference_server import FailurePlan, FakeChatServer
 from snowcoder_hf.synth.config import Stage3Config
-from snowcoder_hf.synth.stage3 import run_stage3
-from snowcoder_hf.synth.testing_server import FailurePlan, FakeChatServer
 
 PLAN = FailurePlan(error_500_every=9, truncate_modulo=8)
 SETTINGS = dict(model="fake-model", num_samples=24, concurrency=2, backoff_s=0.01, decontaminate=[],
@@ -23,7 +23,7 @@ SETTINGS = dict(model="fake-model", num_samples=24, concurrency=2, backoff_s=0.0
 CHILD = """
 import json, sys
 from snowcoder_hf.synth.config import Stage3Config
-from snowcoder_hf.synth.stage3 import run_stage3
+from snowcoder_hf.stages.stage3_data import run_stage3
 run_stage3(Stage3Config(**json.loads(sys.argv[1])))
 """
 

@@ -4,8 +4,8 @@ import json
 import pytest
 from transformers import AutoTokenizer
 
-from snowcoder_hf.cli import main
-from snowcoder_hf.tokenizer_training import train_tokenizer
+from snowcoder_hf.cli.main import main
+from snowcoder_hf.training.tokenizer import train_tokenizer
 
 
 def test_tokenizer_command_trains_byte_level_bpe_with_the_repo_markers(tmp_path, stdlib_dir, capsys):

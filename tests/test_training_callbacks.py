@@ -31,7 +31,7 @@ def test_cpu_runs_report_no_mfu_rather_than_a_made_up_one():
 
 
 def test_card_context_records_lineage_command_config_tokens_and_loss(tmp_path):
-    from snowcoder_hf.cards import render_card
+    from snowcoder_hf.hub.cards import render_card
     from snowcoder_hf.training.arguments import DataArguments, ModelArguments, StageArguments
 
     config_file = tmp_path / "stage2.yaml"

@@ -8,7 +8,7 @@ from typing import Any
 
 def write_annotator_card(folder: str | Path, annotator, *, command: str, config: str,
                          manifest: dict[str, Any] | None = None) -> Path:  # fmt: skip
-    from snowcoder_hf.cards import write_card
+    from snowcoder_hf.hub.cards import write_card
 
     cfg, metrics = annotator.config, annotator.config.metrics
     counts = []

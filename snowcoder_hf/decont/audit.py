@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from snowcoder_hf.benchmarks import BenchmarkItem
 from snowcoder_hf.decont.normalize import parse_python, remove_docstrings
 from snowcoder_hf.decont.sources import full_solution
+from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 AST_THRESHOLDS = (0.95, 0.9, 0.85, 0.8)
 _MAX_NODES = 4000  # difflib is quadratic in the worst case; a longer sequence is cut

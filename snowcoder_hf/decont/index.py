@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from snowcoder_hf.benchmarks import BenchmarkItem
 from snowcoder_hf.decont.encode import Encoder
 from snowcoder_hf.decont.hashing import covered_length, token_codes, window_hashes
 from snowcoder_hf.decont.normalize import CHANNELS, ast_normalized, informative, stream, strip_docstrings, strip_imports
 from snowcoder_hf.decont.sources import full_solution, item_test_code, task_group
+from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 logger = logging.getLogger(__name__)
 INDEX_FORMAT = 7  # bump when what is stored changes, so stale caches are rebuilt

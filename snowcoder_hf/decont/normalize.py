@@ -1,6 +1,6 @@
 """The three token streams decontamination matches on, and the benchmark texts that feed them.
 
-- `exact`: the shared lexical tokens (`snowcoder_hf.code_text.LEXICAL_TOKEN_RE`): identifiers, numbers and
+- `exact`: the shared lexical tokens (`snowcoder_hf.common.code_text.LEXICAL_TOKEN_RE`): identifiers, numbers and
   punctuation, whitespace ignored. Catches verbatim and re-indented or re-wrapped copies.
 - `canonical`: the lexical stream with quote marks dropped, attribute names kept as
   `.name`, keywords and builtins kept, and every other identifier replaced by one placeholder. Catches
@@ -17,7 +17,7 @@ import keyword
 import re
 import string
 
-from snowcoder_hf.code_text import IDENTIFIER_TOKEN_RE
+from snowcoder_hf.common.code_text import IDENTIFIER_TOKEN_RE
 
 CHANNELS = ("exact", "canonical", "prose")
 PLACEHOLDER = "\x00V"

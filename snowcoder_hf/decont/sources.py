@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import re
 
-from snowcoder_hf.benchmarks import BenchmarkItem
 from snowcoder_hf.decont.normalize import docstrings, parse_python
+from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 _TRIPLE_QUOTED_RE = re.compile(r'"""(.*?)"""|\'\'\'(.*?)\'\'\'', re.DOTALL)
 _COMPLETION_STYLE = ("humaneval", "evoeval")

@@ -1,8 +1,10 @@
-# The sandboxed half of differential testing; appended to the source of `oracle.py` and run as
-# `__main__` inside the sandbox. Reads `job.json` and `solution.py` from its working directory and
-# a nonce from stdin, runs the solution's entry point on each input, and writes one line:
-# "<nonce> <json record>" to a duplicate of stdout taken before the solution ran.
-# Outputs are checked again on the host: this side only stops early (EvalPlus's fast check).
+"""The sandboxed half of differential testing; appended to the source of `oracle.py` and run as
+`__main__` inside the sandbox. Reads `job.json` and `solution.py` from its working directory and
+a nonce from stdin, runs the solution's entry point on each input, and writes one line:
+"<nonce> <json record>" to a duplicate of stdout taken before the solution ran.
+Outputs are checked again on the host: this side only stops early (EvalPlus's fast check).
+"""
+
 import contextlib
 import copy
 import io

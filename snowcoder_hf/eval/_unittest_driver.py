@@ -1,7 +1,9 @@
-# The sandboxed half of test-code checking (BigCodeBench's unittest classes, HumanEval's `check`);
-# run as `__main__` inside the sandbox. Reads `job.json` and `under_test.py` (solution + test code) and a
-# nonce from stdin; writes "<nonce> <json record>" to a duplicate of stdout taken before the solution
-# ran. The unittest machinery is snapshotted first: a solution that patches it is reported as tampered.
+"""The sandboxed half of test-code checking (BigCodeBench's unittest classes, HumanEval's `check`);
+run as `__main__` inside the sandbox. Reads `job.json` and `under_test.py` (solution + test code) and a
+nonce from stdin; writes "<nonce> <json record>" to a duplicate of stdout taken before the solution
+ran. The unittest machinery is snapshotted first: a solution that patches it is reported as tampered.
+"""
+
 import json
 import os
 import sys

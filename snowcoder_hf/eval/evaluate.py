@@ -15,9 +15,9 @@ def generate_samples(model: str | None, tasks: str, benchmark_dir: str | None, *
                      endpoint: str | None = None, limit: int | None = None, batch_size: int = 8,
                      max_new_tokens: int = 768, style: str = "auto", task_ids: list[str] | None = None) -> list[dict]:  # fmt: skip
     """Greedy samples for `tasks` from a local/Hub checkpoint (transformers) or an `endpoint`."""
-    from snowcoder_hf.benchmarks import expand_benchmarks, load_benchmark
     from snowcoder_hf.eval import generation
     from snowcoder_hf.eval.prompts import default_style
+    from snowcoder_hf.evalsets.registry import expand_benchmarks, load_benchmark
 
     items = []
     for name in expand_benchmarks(tasks):

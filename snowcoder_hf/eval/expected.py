@@ -29,8 +29,8 @@ class CanonicalSolutionError(RuntimeError):
 
 def expected_outputs(items, config) -> dict[tuple[str, str], dict]:
     """`{(benchmark, task_id): {split: {"outputs": [...encoded...], "times": [...]}}}` for `items`."""
-    from snowcoder_hf.eval.harness import _diff_job, program_for, read_record
-    from snowcoder_hf.sandbox import run_many
+    from snowcoder_hf.eval.jobs import diff_job, program_for, read_record
+    from snowcoder_hf.eval.sandbox.runner import run_many
 
     folder = cache_dir(config)
     found, todo = {}, []
@@ -45,7 +45,7 @@ def expected_outputs(items, config) -> dict[tuple[str, str], dict]:
     jobs, nonces = [], []
     for item in todo:
         nonce = secrets.token_hex(16)
-        job = _diff_job(item, program_for(item), None, config)
+        job = diff_job(item, program_for(item), None, config)
         # EvalPlus computes ground truth unconfined; some outputs (Mbpp/255) are hundreds of MB as JSON.
         job["memory_mb"] = max(job["memory_mb"], 4 * config.memory_mb)
         jobs.append({**job, "stdin": nonce + "\n"})

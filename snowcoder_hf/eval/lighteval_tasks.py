@@ -15,7 +15,7 @@ Run with lighteval's own CLI::
   no `data_files` option, so its seam for local data is a local folder as `hf_repo`: this module
   writes a one-column index (`task_id`) per benchmark under the cache folder, keyed by the release
   file's path, size and modification time, and the prompt function looks every row up in
-  `snowcoder_hf.benchmarks.load_benchmark`. (The release files themselves cannot go through
+  `snowcoder_hf.evalsets.registry.load_benchmark`. (The release files themselves cannot go through
   `datasets`: their mixed-type input lists and NaN values do not fit Arrow columns.) Without the
   variable, rows come from the Hub at the registry's pinned revision.
 - **Metric** `pass_at_1`: the completion, cut at the stop sequences, is appended to the prompt the
@@ -45,9 +45,10 @@ from lighteval.metrics.utils.metric_utils import SampleLevelMetric
 from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc, SamplingMethod
 
-from snowcoder_hf.benchmarks import BenchmarkItem, benchmark_file, benchmark_spec, load_benchmark
-from snowcoder_hf.eval.harness import HarnessConfig, check_programs, program_for
+from snowcoder_hf.eval.harness import HarnessConfig, check_programs
+from snowcoder_hf.eval.jobs import program_for
 from snowcoder_hf.eval.prompts import build_prompt, stop_sequences, truncate_at_stop
+from snowcoder_hf.evalsets.registry import BenchmarkItem, benchmark_file, benchmark_spec, load_benchmark
 
 logger = logging.getLogger(__name__)
 

@@ -49,7 +49,7 @@ def plot_rows(rows: list[dict], path: str | Path, title: str = "pass@1 (greedy)"
     ax.set_ylabel("pass@1 (%)")
     ax.set_title(title)
     ax.legend(fontsize=7)
-    from snowcoder_hf.reporting import save_figure
+    from snowcoder_hf.common.reporting import save_figure
 
     return save_figure(fig, path)
 

@@ -91,7 +91,7 @@ def sanitize(code: str, entry_point: str | None) -> str:
 def solution_program(item, sample: dict) -> str:
     """The program to check: `solution`; else, for chat samples, the sanitized code with the prompt's
     imports put first; else the prompt followed by the completion."""
-    from snowcoder_hf.eval.harness import program_for
+    from snowcoder_hf.eval.jobs import program_for
     from snowcoder_hf.eval.prompts import task_text
 
     if isinstance(sample.get("solution"), str):

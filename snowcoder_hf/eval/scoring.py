@@ -24,7 +24,7 @@ def score_samples(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[TaskResult], list[str], dict[str, int]]:
     """Check every sample; returns results, the programs checked, and counts of unmatched samples."""
-    from snowcoder_hf.benchmarks import load_benchmark
+    from snowcoder_hf.evalsets.registry import load_benchmark
 
     by_benchmark: dict[str, dict[str, object]] = {}
     items, programs, unmatched = [], [], Counter()

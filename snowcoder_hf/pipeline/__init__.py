@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-# public name -> module under snowcoder_hf.pipeline
+# public name -> module under snowcoder_hf.pipeline (or a full dotted path for a block's config in an engine package)
 _EXPORTS: dict[str, str] = {
     "TopPercentileSelector": "select",
     "CODE_TEXT_NORM_CONFIG": "code_tokenizer",
@@ -28,7 +28,7 @@ _EXPORTS: dict[str, str] = {
     "ExactDedupSignature": "exact_dedup",
     "ExactDedupCluster": "exact_dedup",
     "ExactDedupFilter": "exact_dedup",
-    "CodeMinhashConfig": "minhash",
+    "CodeMinhashConfig": "snowcoder_hf.dedup.minhash",
     "CodeMinhashSignature": "near_dedup",
     "CodeMinhashBuckets": "near_dedup",
     "CodeMinhashCluster": "near_dedup",
@@ -45,7 +45,8 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'snowcoder_hf.pipeline' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"snowcoder_hf.pipeline.{module}"), name)
+    path = module if module.startswith("snowcoder_hf.") else f"snowcoder_hf.pipeline.{module}"
+    return getattr(importlib.import_module(path), name)
 
 
 def __dir__() -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datatrove.utils.text import TextNormConfig
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from snowcoder_hf.code_text import code_tokens, iter_code_token_spans
+from snowcoder_hf.common.code_text import code_tokens, iter_code_token_spans
 
 # Keep case, digits, `_` and punctuation; only whitespace runs are folded (code tokens ignore them anyway).
 CODE_TEXT_NORM_CONFIG = TextNormConfig(

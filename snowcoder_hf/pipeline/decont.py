@@ -16,7 +16,6 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from snowcoder_hf.benchmarks import benchmark_sources, expand_benchmarks, load_benchmark
 from snowcoder_hf.decont.index import (
     DEFAULT_PARAMS,
     ChannelParams,
@@ -27,6 +26,7 @@ from snowcoder_hf.decont.index import (
     file_digest,
 )
 from snowcoder_hf.decont.matcher import find_matches
+from snowcoder_hf.evalsets.registry import benchmark_sources, expand_benchmarks, load_benchmark
 
 logger = logging.getLogger(__name__)
 MODES = ("filter", "annotate")

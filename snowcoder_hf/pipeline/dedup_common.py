@@ -19,7 +19,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from snowcoder_hf.pipeline.keep_rule import is_permissive, popularity
+from snowcoder_hf.dedup.keep_rule import is_permissive, popularity
 
 KEYS_DIR = "keys"
 REMOVALS_DIR = "removals"

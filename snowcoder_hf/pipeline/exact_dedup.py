@@ -14,7 +14,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
-from snowcoder_hf.code_text import normalize_code
+from snowcoder_hf.common.code_text import normalize_code
 from snowcoder_hf.pipeline.dedup_common import (
     DedupDecisionFilter,
     decide_groups,

@@ -16,8 +16,8 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from snowcoder_hf.languages import detect_language
-from snowcoder_hf.notebooks import NotebookError, looks_like_notebook, notebook_to_script
+from snowcoder_hf.common.languages import detect_language
+from snowcoder_hf.common.notebooks import NotebookError, looks_like_notebook, notebook_to_script
 
 
 class LanguageIdentifier(BaseFilter):

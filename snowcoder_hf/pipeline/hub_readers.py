@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from snowcoder_hf.languages import EXTENSIONS, FILENAMES, PAPER_LANGUAGES, detect_language
+from snowcoder_hf.common.languages import EXTENSIONS, FILENAMES, PAPER_LANGUAGES, detect_language
 from snowcoder_hf.pipeline.readers import stable_id
 
 # The Stack v1/v2 column names; starcoderdata uses the same `max_stars_*` family.

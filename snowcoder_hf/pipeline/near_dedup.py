@@ -18,6 +18,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
+from snowcoder_hf.dedup.minhash import CodeMinhashConfig, MinHasher, estimated_jaccard
 from snowcoder_hf.pipeline.dedup_common import (
     DedupDecisionFilter,
     connected_components,
@@ -27,7 +28,6 @@ from snowcoder_hf.pipeline.dedup_common import (
     write_keys,
     write_removals,
 )
-from snowcoder_hf.pipeline.minhash import CodeMinhashConfig, MinHasher, estimated_jaccard
 
 _BAND_DTYPE = np.dtype([("key", "<u8"), ("doc", "<u4")])
 _RANK_SHIFT = np.uint64(32)
@@ -52,7 +52,7 @@ def _load_signatures(folder, name: str) -> np.ndarray:
 
 
 class CodeMinhashSignature(PipelineStep):
-    """Stage 1: MinHash signatures of code-token 5-grams (see `snowcoder_hf.pipeline.minhash`)."""
+    """Stage 1: MinHash signatures of code-token 5-grams (see `snowcoder_hf.dedup.minhash`)."""
 
     type = "🫂 - DEDUP"
     name = "🎯 Code MinHash: signatures"

@@ -23,7 +23,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from snowcoder_hf.languages import detect_language
+from snowcoder_hf.common.languages import detect_language
 
 # Folders that hold vendored, generated or tool state rather than a repository's own code.
 DEFAULT_SKIP_DIRS = ("node_modules", "vendor", "third_party", "thirdparty", "__pycache__", ".git", ".hg", ".svn",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from snowcoder_hf.code_text import code_tokens, word_ngrams
+from snowcoder_hf.common.code_text import code_tokens, word_ngrams
 
 
 def distinct_n(texts: Iterable[str], n: int) -> float:

@@ -58,7 +58,7 @@ def check_exercise(code: str, function_name: str, timeout_s: float = 10.0) -> st
     docstring = ast.get_docstring(functions[function_name]) or ""
     if ">>>" not in docstring:
         return "exercise_no_examples"
-    from snowcoder_hf.sandbox import run_python
+    from snowcoder_hf.eval.sandbox.runner import run_python
 
     result = run_python(code + _DOCTEST_RUNNER, timeout_s=timeout_s, memory_mb=1024)
     if result.status == "ok":

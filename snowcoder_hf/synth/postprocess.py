@@ -81,7 +81,7 @@ class SyntheticOutputFilter(BaseFilter):
 
 
 def _run(pipeline, executor_config, logging_dir, **overrides) -> None:
-    from snowcoder_hf.executors import build_executor
+    from snowcoder_hf.common.executors import build_executor
 
     build_executor(pipeline, executor_config, str(logging_dir), **overrides).run()
 
@@ -92,9 +92,9 @@ def postprocess(raw_dir: Path, output_dir: Path, work_dir: Path, provenance: dic
     """Run validation -> exact dedup -> near dedup -> decontamination; return the stats folders in order."""
     from datatrove.pipeline.writers import JsonlWriter
 
+    from snowcoder_hf.dedup.minhash import CodeMinhashConfig
     from snowcoder_hf.pipeline.document_files import DocumentFileReader, removed_writer
     from snowcoder_hf.pipeline.exact_dedup import ExactDedupCluster, ExactDedupFilter, ExactDedupSignature
-    from snowcoder_hf.pipeline.minhash import CodeMinhashConfig
     from snowcoder_hf.pipeline.near_dedup import (
         CodeMinhashBuckets,
         CodeMinhashCluster,

@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from snowcoder_hf.code_text import code_tokens
+from snowcoder_hf.common.code_text import code_tokens
 
 SEED_POLICIES = ("document", "snippet")
 

@@ -87,7 +87,7 @@ class StageArguments:
     )
     push_repo_id: str | None = field(
         default=None,
-        metadata={"help": "Hub repo to push the final checkpoint (and its card) to through snowcoder_hf.hub."},
+        metadata={"help": "Hub repo to push the final checkpoint (and its card) to through snowcoder_hf.hub.client."},
     )
     push_checkpoints: bool = field(
         default=False,

@@ -62,7 +62,7 @@ class CheckpointCardCallback(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        from snowcoder_hf.cards import write_card
+        from snowcoder_hf.hub.cards import write_card
 
         folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if not folder.is_dir():

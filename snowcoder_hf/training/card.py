@@ -1,6 +1,6 @@
 """The card context of a checkpoint: lineage with revisions, the exact command and config, tokens, loss, evals.
 
-`snowcoder_hf.cards.write_card(folder, "model", context)` renders it with the `snowcoder_hf/model_cards/` templates.
+`snowcoder_hf.hub.cards.write_card(folder, "model", context)` renders it with the `model_cards/` templates.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def read_eval_results(path: str | None) -> list[dict] | None:
 def card_context(*, stage: int, stage_args, data_args, model_args, config: str, command: str, tokens: int,
                  final_loss: float | None, parameters: int, base_revision: str | None = None,
                  step: int | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
-    """The `model` card context agreed with `snowcoder_hf.cards` for a stage's checkpoint."""
+    """The `model` card context agreed with `snowcoder_hf.hub.cards` for a stage's checkpoint."""
     lineage = []
     if model_args.model_name_or_path:
         lineage.append({"role": "base model", "id": model_args.model_name_or_path,

@@ -18,7 +18,7 @@ WEIGHT_FILES = (
 def check_arguments(stage: int, stage_args, data_args, model_args, training_args) -> None:
     """Argument combinations that can never work, caught before anything is loaded."""
     if getattr(training_args, "push_to_hub", False):
-        raise ValueError("`push_to_hub` must stay false: the recipes push through snowcoder_hf.hub with a card; "
+        raise ValueError("`push_to_hub` must stay false: the recipes push through snowcoder_hf.hub.client with a card; "
                          "set `push_repo_id` instead.")  # fmt: skip
     if stage_args.push_checkpoints and not stage_args.push_repo_id:
         raise ValueError("`push_checkpoints: true` needs `push_repo_id` (the Hub repo to push to).")

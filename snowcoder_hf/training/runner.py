@@ -6,7 +6,7 @@
 3. the data sources, the step count (from `max_steps`, the token budget, or one pass), and the
    too-few-tokens check;
 4. only then the model, the Trainer and the run; resuming from the last checkpoint of `output_dir`;
-5. the final checkpoint with its tokenizer and card, an optional push through `snowcoder_hf.hub`, and a
+5. the final checkpoint with its tokenizer and card, an optional push through `snowcoder_hf.hub.client`, and a
    one-screen summary.
 """
 
@@ -141,7 +141,7 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
 
     push = None
     if stage_args.push_repo_id and stage_args.push_checkpoints:
-        from snowcoder_hf.hub import push_checkpoint
+        from snowcoder_hf.hub.client import push_checkpoint
 
         def push(folder, card_context, revision):
             return push_checkpoint(folder, stage_args.push_repo_id, card_context=card_context,
@@ -173,12 +173,12 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
     model.config.use_cache = True  # the published checkpoint generates with a cache
     trainer.save_model(training_args.output_dir)  # weights, config and tokenizer
     if trainer.is_world_process_zero():
-        from snowcoder_hf.cards import write_card
+        from snowcoder_hf.hub.cards import write_card
 
         final_context = context(None, final_loss, summary["tokens"])
         write_card(training_args.output_dir, "model", final_context)
         if stage_args.push_repo_id:
-            from snowcoder_hf.hub import push_checkpoint
+            from snowcoder_hf.hub.client import push_checkpoint
 
             summary["pushed_revision"] = push_checkpoint(training_args.output_dir, stage_args.push_repo_id,
                                                          card_context=final_context, private=stage_args.hub_private)  # fmt: skip

@@ -1,0 +1,1 @@
+"""The dedup engine behind the pipeline blocks: code token hashing, MinHash sketches and the keep rule."""

@@ -1,0 +1,1 @@
+"""The Hub layer: push and pull with retries (`client`), cards (`cards`) and parquet export (`parquet`)."""
