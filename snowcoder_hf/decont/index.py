@@ -25,14 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from snowcoder_hf.decont.encode import Encoder
+from snowcoder_hf.decont.encode import Encoder, raw_spans
+from snowcoder_hf.decont.functions import FunctionIndex
 from snowcoder_hf.decont.hashing import covered_length, token_codes, window_hashes
 from snowcoder_hf.decont.normalize import CHANNELS, ast_normalized, informative, stream, strip_docstrings, strip_imports
 from snowcoder_hf.decont.sources import full_solution, item_test_code, task_group
 from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 logger = logging.getLogger(__name__)
-INDEX_FORMAT = 7  # bump when what is stored changes, so stale caches are rebuilt
+INDEX_FORMAT = 8  # bump when what is stored changes, so stale caches are rebuilt
 FIELDS = ("prompt", "solution", "test")
 
 
@@ -72,6 +73,9 @@ class IndexConfig:
     max_task_groups: int = 4
     reference_min_files: int = 1
     allowlist: tuple[str, ...] = ()
+    # A solution whose full copy shows fewer tokens of evidence than this counts only as a whole function
+    # (`functions`): its token runs are shared with too much ordinary code.
+    short_solution_tokens: int = 50
 
     def __post_init__(self):
         if set(self.params) != set(CHANNELS):
@@ -90,13 +94,15 @@ class IndexConfig:
                 )
         if self.max_task_groups < 2:
             raise ValueError(f"`max_task_groups` must be at least 2, got {self.max_task_groups}.")
+        if self.short_solution_tokens < 0:
+            raise ValueError(f"`short_solution_tokens` must be at least 0, got {self.short_solution_tokens}.")
         if self.reference_min_files < 1:
             raise ValueError(f"`reference_min_files` must be at least 1, got {self.reference_min_files}.")
 
     def fingerprint(self) -> dict:
         return {"format": INDEX_FORMAT, "params": {k: asdict(v) for k, v in sorted(self.params.items())},
                 "max_task_groups": self.max_task_groups, "reference_min_files": self.reference_min_files,
-                "allowlist": list(self.allowlist)}  # fmt: skip
+                "allowlist": list(self.allowlist), "short_solution_tokens": self.short_solution_tokens}  # fmt: skip
 
 
 def shipped_boilerplate() -> list[str]:
@@ -137,6 +143,9 @@ def item_sources(item: BenchmarkItem) -> list[tuple[str, str, str]]:
     out = []
     prompt = strip_imports(item.prompt)
     out += [("prompt", "exact", prompt), ("prompt", "prose", prompt)]
+    instruct = item.raw.get("instruct_prompt")
+    if isinstance(instruct, str) and instruct.strip() and instruct != item.prompt:
+        out.append(("prompt", "prose", instruct))  # BigCodeBench's natural-language task, as released
     if item.solution.strip():
         out.append(("solution", "exact", strip_imports(item.solution)))
         program = full_solution(item)
@@ -154,7 +163,8 @@ class DecontIndex:
     """Per channel: sorted unique n-gram hashes, and for each the benchmark sources it occurs in."""
 
     def __init__(self, items: list[tuple[str, str]], sources: dict[str, np.ndarray], vocab: dict[str, list[str]],
-                 tables: dict[str, dict[str, np.ndarray]], config: IndexConfig, stats: dict):  # fmt: skip
+                 tables: dict[str, dict[str, np.ndarray]], config: IndexConfig, stats: dict,
+                 functions: FunctionIndex | None = None):  # fmt: skip
         self.items = items  # (benchmark, task_id)
         self.sources = sources  # parallel arrays: item, field, channel, length
         self.encoder = Encoder(vocab)
@@ -164,6 +174,9 @@ class DecontIndex:
         self.config = config
         self.stats = stats
         self.prefilter = {ch: _bitset(t["hashes"]) for ch, t in tables.items()}
+        self.functions = functions or FunctionIndex([], np.empty(0, np.uint64), np.empty(0, np.int32),
+                                                    np.empty(0, np.int64))  # fmt: skip
+        self.def_id = self.encoder.plain.get("def", 0)
 
     # ---- building ---------------------------------------------------------------------------------
     @classmethod
@@ -195,6 +208,7 @@ class DecontIndex:
             "channel": np.array([CHANNELS.index(r[2]) for r in rows], dtype=np.int8),
             "length": np.array([len(r[3]) for r in rows], dtype=np.int32),
         }
+        index.functions = FunctionIndex.build(items, index.encoder, index.codes["canonical"])
         suppressed = index._suppressed_hashes(reference_texts or [], config)
         for channel in CHANNELS:
             index.tables[channel], index.stats[channel] = _table(per_channel[channel], index.sources["item"], groups,
@@ -208,8 +222,28 @@ class DecontIndex:
             effective[source_id] = covered_length(starts[found], config.params[channel].n)
         index.sources["effective"] = effective
         index.stats["items"] = len(items)
+        index.stats["functions"] = {"indexed": len(index.functions.functions),
+                                    "suppressed": len(index.functions.suppressed)}  # fmt: skip
         index.stats["reference_files"] = len(reference_texts or [])
         return index
+
+    def function_hits(self, text: str, encoded: dict) -> list[tuple[int, int, str]]:
+        """`(function, char offset of its def, verbatim|renamed)` for every benchmark function found whole in `text`."""
+        ids, positions = encoded["canonical"]
+        candidates = self.functions.candidates(ids, self.codes["canonical"], self.def_id)
+        if not candidates:
+            return []
+        spans = raw_spans(text, int(max(positions[p] for p, _ in candidates)) + 1)
+        hits = []
+        for p, function in candidates:
+            offset = spans[int(positions[p])][0]
+            kind = self.functions.verify(text, offset, function)
+            if kind:
+                hits.append((function, offset, kind))
+        return hits
+
+    def functions_in(self, text: str, encoded: dict) -> set[int]:
+        return {function for function, _, _ in self.function_hits(text, encoded)}
 
     def encoded_hashes(self, encoded: dict, channel: str) -> tuple[np.ndarray, np.ndarray]:
         """Hashes of the n-grams of `channel` of an `Encoder.encode` result, and which are in-vocabulary."""
@@ -241,6 +275,8 @@ class DecontIndex:
         out = {}
         fixed = [*shipped_boilerplate(), *config.allowlist]
         reference = [self.encoder.encode(text) for text in reference_texts]
+        for text, encoded in zip(reference_texts, reference, strict=True):
+            self.functions.suppressed |= self.functions_in(text, encoded)
         for channel in CHANNELS:
             always = [self.text_hashes(t, channel) for t in fixed]
             always_h = np.concatenate([h[v] for h, v in always]) if always else np.empty(0, np.uint64)
@@ -261,6 +297,8 @@ class DecontIndex:
         arrays = {f"source_{k}": v for k, v in self.sources.items()}
         for channel, table in self.tables.items():
             arrays.update({f"{channel}_{k}": v for k, v in table.items()})
+        function_arrays, functions, suppressed = self.functions.to_state()
+        arrays.update(function_arrays)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         np.savez(f"{tmp}.npz", **arrays)
         meta = {
@@ -268,6 +306,8 @@ class DecontIndex:
             "vocab": self._vocab_lists,
             "config": self.config.fingerprint(),
             "stats": self.stats,
+            "functions": functions,
+            "suppressed_functions": suppressed,
         }
         Path(f"{tmp}.json").write_text(json.dumps(meta))
         os.replace(f"{tmp}.json", f"{path}.json")
@@ -283,7 +323,8 @@ class DecontIndex:
             arrays = {k: data[k] for k in data.files}
         sources = {k.removeprefix("source_"): v for k, v in arrays.items() if k.startswith("source_")}
         tables = {ch: {k: arrays[f"{ch}_{k}"] for k in ("hashes", "offsets", "postings")} for ch in CHANNELS}
-        return cls([tuple(x) for x in meta["items"]], sources, meta["vocab"], tables, config, meta["stats"])
+        functions = FunctionIndex.from_state(arrays, meta["functions"], meta["suppressed_functions"])
+        return cls([tuple(x) for x in meta["items"]], sources, meta["vocab"], tables, config, meta["stats"], functions)
 
 
 _PREFILTER_BITS = 24
