@@ -107,35 +107,38 @@ def build_hard_documents(items, clean_sources: str | None, per_cell: int, seed: 
     return build_hard_corpus(items, dict(hosts), clean, per_cell, seed=seed), sources
 
 
-def datatrove_filter(items, workdir: Path, code_settings: bool):
+def datatrove_config(code_settings: bool):
+    from datatrove.pipeline.decont.n_grams import NGramsDecontConfig
+
+    from snowcoder_hf.pipeline.code_tokenizer import CODE_TEXT_NORM_CONFIG
+
+    if code_settings:
+        return NGramsDecontConfig(n_grams=12, find_query_ngrams=True, norm_config=CODE_TEXT_NORM_CONFIG)
+    return NGramsDecontConfig()
+
+
+def build_datatrove_index(items, folder: Path, code_settings: bool) -> None:
+    """DataTrove's `NGramsDecontIndexer` over the registry's items (its lighteval lookup crashes with lighteval
+    0.13, so a small subclass indexes the documents it is given instead)."""
+    import numpy as np
     from datatrove.data import Document
-    from datatrove.pipeline.decont.n_grams import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
+    from datatrove.pipeline.decont.n_grams import NGramsDecontIndexer
 
     from snowcoder_hf.decont.sources import item_test_code
-    from snowcoder_hf.pipeline.code_tokenizer import CODE_TEXT_NORM_CONFIG, CodeWordTokenizer
+    from snowcoder_hf.pipeline.code_tokenizer import CodeWordTokenizer
 
     class RegistryNGramsIndexer(NGramsDecontIndexer):
-        """The upstream indexer minus its lighteval lookup (which crashes): index the documents it is given."""
-
         _requires_dependencies = []
 
         def run(self, data=None, rank: int = 0, world_size: int = 1):
             hashes = defaultdict(set)
             for doc in data or []:
                 hashes[doc.metadata["task"]].update(self.compute_hashes(doc.text, doc.metadata.get("query")))
-            import numpy as np
-
             for task, values in hashes.items():
                 with self.output_folder.open(f"{task}.index.hashes", mode="wb") as f:
                     np.array(sorted(values), dtype=self.config.hash_config.np_descr).tofile(f)
 
-    if code_settings:
-        config = NGramsDecontConfig(n_grams=12, find_query_ngrams=True, norm_config=CODE_TEXT_NORM_CONFIG)
-    else:
-        config = NGramsDecontConfig()
-    folder = workdir / ("dt_code" if code_settings else "dt_default")
-    tokenizer = CodeWordTokenizer()
-    indexer = RegistryNGramsIndexer(str(folder), config=config, language=tokenizer)
+    indexer = RegistryNGramsIndexer(str(folder), config=datatrove_config(code_settings), language=CodeWordTokenizer())
     docs = []
     for item in items:
         docs.append(
@@ -145,7 +148,22 @@ def datatrove_filter(items, workdir: Path, code_settings: bool):
         if test and code_settings:
             docs.append(Document(text=test, id=item.task_id + "/test", metadata={"task": item.benchmark, "query": ""}))
     indexer.run(docs)
-    block = NGramsDecontFilter(str(folder), config=config, language=tokenizer)
+
+
+def datatrove_block(folder: Path, code_settings: bool):
+    from datatrove.pipeline.decont.n_grams import NGramsDecontFilter
+
+    from snowcoder_hf.pipeline.code_tokenizer import CodeWordTokenizer
+
+    return NGramsDecontFilter(str(folder), config=datatrove_config(code_settings), language=CodeWordTokenizer())
+
+
+def datatrove_filter(items, workdir: Path, code_settings: bool):
+    from datatrove.data import Document
+
+    folder = workdir / ("dt_code" if code_settings else "dt_default")
+    build_datatrove_index(items, folder, code_settings)
+    block = datatrove_block(folder, code_settings)
 
     def matches(text: str) -> list[dict]:
         doc = Document(text=text, id="x", metadata={})
@@ -156,6 +174,58 @@ def datatrove_filter(items, workdir: Path, code_settings: bool):
     return matches
 
 
+def datatrove_pipeline(docs_file: str, output: str, benchmark_dir: str, index_folder: str) -> None:
+    """What a DataTrove user runs: build the n-gram index unless it is there, then read, filter and write."""
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from snowcoder_hf.evalsets.registry import load_benchmark
+
+    folder = Path(index_folder)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        items = [item for name in BENCHMARKS for item in load_benchmark(name, benchmark_dir)]
+        build_datatrove_index(items, folder, code_settings=True)
+    pipeline = [JsonlReader(str(Path(docs_file).parent), glob_pattern=Path(docs_file).name),
+                datatrove_block(folder, code_settings=True),
+                JsonlWriter(f"{output}/kept")]  # fmt: skip
+    LocalPipelineExecutor(pipeline, tasks=1, workers=1, logging_dir=f"{output}/logs").run()
+
+
+def end_to_end(docs, benchmark_dir: str, rounds: int) -> dict:
+    """Wall seconds of whole runs in fresh processes on the same JSONL file, start-up, index build and I/O
+    included: `snowcoder decontaminate` and a DataTrove pipeline, each with no index yet (cold) and with the
+    index the cold run left (warm). Runs alternate between the two tools; the fastest of `rounds` counts.
+    `{run: (wall seconds, CPU seconds)}`: on a machine shared with other jobs, CPU time is the steadier one."""
+    import gzip
+    import resource
+    import subprocess
+    import sys
+
+    out: dict[str, list[float]] = defaultdict(list)
+    with tempfile.TemporaryDirectory() as tmp:
+        docs_file = Path(tmp) / "docs.jsonl.gz"
+        with gzip.open(docs_file, "wt", encoding="utf-8") as f:
+            for doc in docs:
+                f.write(json.dumps({"id": doc.id, "text": doc.text}) + "\n")
+        for r in range(rounds):
+            for warm in (False, True):
+                ours = [sys.executable, "-m", "snowcoder_hf.cli", "decontaminate", "--input", str(docs_file),
+                        "--output", f"{tmp}/ours-{r}-{warm}", "--benchmarks", ",".join(BENCHMARKS),
+                        "--benchmark-dir", benchmark_dir, "--cache-dir", f"{tmp}/cache-{r}"]  # fmt: skip
+                theirs = [sys.executable, __file__, "--datatrove-pipeline", str(docs_file), f"{tmp}/dt-{r}-{warm}",
+                          benchmark_dir, f"{tmp}/dt-index-{r}"]  # fmt: skip
+                for name, command in (("DataTrove", theirs), ("snowcoder_hf", ours)):
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = time.perf_counter()
+                    subprocess.run(command, check=True, capture_output=True)
+                    wall = time.perf_counter() - start
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                    out[f"{name} {'warm' if warm else 'cold'}"].append((wall, cpu))
+    return {name: (min(w for w, _ in values), min(c for _, c in values)) for name, values in out.items()}
+
+
 class SubstringScan:
     """BigCode's decontamination: a document is contaminated when it contains one of the benchmark strings.
     `naive` is BigCode's loop; `matches` gives the same answer through a prefix dictionary, for speed."""
@@ -163,7 +233,9 @@ class SubstringScan:
     def __init__(self, items, min_chars: int = 30):
         self.strings = []
         for item in items:
-            for field, value in (("prompt", item.prompt), ("solution", item.solution), ("test", item.test or "")):
+            instruct = item.raw.get("instruct_prompt") or ""
+            for field, value in (("prompt", item.prompt), ("solution", item.solution), ("test", item.test or ""),
+                                 ("prompt", instruct if isinstance(instruct, str) else "")):  # fmt: skip
                 value = value.strip()
                 if len(value) >= min_chars:
                     self.strings.append((value, item.benchmark, item.task_id, field))
@@ -183,12 +255,13 @@ class SubstringScan:
         return found
 
 
-def run_methods(methods: dict, docs, timed: set[str]) -> dict:
+def run_methods(methods: dict, docs, timed: set[str], score=None) -> dict:
     """Every method on every document, interleaved document by document, so that a machine shared with
     other jobs slows all methods alike; the methods in `timed` are timed."""
     from tqdm import tqdm
 
-    from snowcoder_hf.decont.leak_corpus import score
+    if score is None:
+        from snowcoder_hf.decont.leak_corpus import score
 
     results = {name: [] for name in methods}
     seconds = dict.fromkeys(methods, 0.0)
@@ -210,14 +283,34 @@ def run_methods(methods: dict, docs, timed: set[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--benchmark-dir", required=True)
-    parser.add_argument("--clean", type=int, default=5000)
-    parser.add_argument("--per-kind", type=int, default=200)
+    parser.add_argument("--benchmark-dir")
+    parser.add_argument("--corpus", choices=("hard", "planted"), default="hard")
+    parser.add_argument("--clean-sources", help="hard: the folder benchmarks/fetch_clean_sources.sh filled")
+    parser.add_argument("--per-cell", type=int, default=30, help="hard: leaks per benchmark and form")
+    parser.add_argument("--e2e-rounds", type=int, default=1, help="hard: rounds of the end-to-end timing")
+    parser.add_argument("--clean", type=int, default=5000, help="planted: clean files")
+    parser.add_argument("--per-kind", type=int, default=200, help="planted: leaks per kind")
     parser.add_argument("--naive-substring-docs", type=int, default=200, help="docs timed with BigCode's naive loop")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="benchmarks/results/decontamination.md")
+    parser.add_argument("--out", help="default benchmarks/results/decontamination[_hard].md")
+    parser.add_argument(
+        "--datatrove-pipeline", nargs=4, metavar=("DOCS", "OUT", "BENCHMARK_DIR", "INDEX"), help=argparse.SUPPRESS
+    )  # the DataTrove side of the end-to-end timing, in its own process
     args = parser.parse_args()
+    if args.datatrove_pipeline:
+        datatrove_pipeline(*args.datatrove_pipeline)
+        return
+    if not args.benchmark_dir:
+        parser.error("--benchmark-dir is required")
+    if args.corpus == "hard":
+        args.out = args.out or "benchmarks/results/decontamination_hard.md"
+        main_hard(args)
+    else:
+        args.out = args.out or "benchmarks/results/decontamination.md"
+        main_planted(args)
 
+
+def main_planted(args) -> None:
     from snowcoder_hf.evalsets.registry import load_benchmark
     from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
 
@@ -291,6 +384,119 @@ def write_report(args, reports, n_docs, total_mb, n_clean, fp_examples, docs) ->
         lines.append("- none")
     lines += ["", "## Reproduce", "", "```", ("python benchmarks/decontamination.py --benchmark-dir path/to/benchmarks "
               f"--clean {args.clean} --per-kind {args.per_kind} --seed {args.seed}"), "```", ""]  # fmt: skip
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {out}")
+
+
+OURS = "snowcoder_hf (defaults)"
+DT_CODE = "DataTrove NGramsDecontFilter, code settings"
+DT_DEFAULT = "DataTrove NGramsDecontFilter, defaults"
+SCAN = "BigCode-style substring scan"
+
+
+def main_hard(args) -> None:
+    from snowcoder_hf.decont.hard_corpus import score_hard
+    from snowcoder_hf.evalsets.registry import load_benchmark
+    from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
+
+    items = [item for name in BENCHMARKS for item in load_benchmark(name, args.benchmark_dir)]
+    docs, sources = build_hard_documents(items, args.clean_sources, args.per_cell, args.seed)
+    total_mb = sum(len(d.text.encode("utf-8", "replace")) for d in docs) / 1e6
+    print(f"{len(docs):,} documents ({total_mb:.1f} MB), {len(items):,} benchmark items")
+    built = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        ours = BenchmarkDecontaminationFilter(BENCHMARKS, args.benchmark_dir, cache_dir=tmp)
+        ours.index  # noqa: B018
+        built[OURS] = time.perf_counter() - start
+        methods = {OURS: ours.matches}
+        for label, code in ((DT_CODE, True), (DT_DEFAULT, False)):
+            start = time.perf_counter()
+            methods[label] = datatrove_filter(items, Path(tmp), code)
+            built[label] = time.perf_counter() - start
+        methods[SCAN] = SubstringScan(items).matches
+        reports = run_methods(methods, docs, timed=set(built), score=score_hard)
+        reports.pop("_results")
+        for label, seconds in built.items():
+            reports[label]["index_s"] = seconds
+    print("end-to-end runs ...")
+    wall = end_to_end(docs, args.benchmark_dir, args.e2e_rounds)
+    write_hard_report(args, reports, docs, total_mb, sources, wall)
+
+
+def _cell(report: dict, family: str, form: str) -> str:
+    cell = report["recall"].get(family, {}).get(form)
+    return f"{cell['recall']:.3f}" if cell else "-"
+
+
+def write_hard_report(args, reports, docs, total_mb, sources, wall) -> None:
+    from snowcoder_hf.decont.hard_corpus import FAMILIES, PYTHON_LANGUAGES, form_recall
+    from snowcoder_hf.decont.leak_forms import LEAK_FORMS
+    from snowcoder_hf.decont.matcher import excerpt
+
+    ours = reports[OURS]
+    n_leaks = sum(d.form is not None for d in docs)
+    lines = ["# Decontamination on the hard planted-leak benchmark", "",
+             (f"Measured by `benchmarks/decontamination.py --corpus hard` on {platform.machine()} "
+              f"({platform.python_version()}), seed {args.seed}: {len(docs):,} documents ({total_mb:.1f} MB), "
+              f"{n_leaks:,} planted leaks ({args.per_cell} per benchmark and form) and {ours['clean']:,} clean real "
+              f"files. Benchmarks: {', '.join(BENCHMARKS)}."), "",
+             "## Recall per benchmark and leak form (snowcoder_hf)", "",
+             "| benchmark | " + " | ".join(LEAK_FORMS) + " |", "|---|" + "---:|" * len(LEAK_FORMS)]  # fmt: skip
+    for family in FAMILIES:
+        lines.append(f"| {family} | " + " | ".join(_cell(ours, family, form) for form in LEAK_FORMS) + " |")
+    lines += ["", "## Every method: recall per form (all benchmarks), false positives, speed", "",
+              "| method | " + " | ".join(LEAK_FORMS) + " | false positives | non-Python FP | docs/s | index s |",
+              "|---|" + "---:|" * (len(LEAK_FORMS) + 4)]  # fmt: skip
+    for name, report in reports.items():
+        other = [v for k, v in report["fp_by_language"].items() if k not in PYTHON_LANGUAGES]
+        other_fp = f"{sum(v['flagged'] for v in other)}/{sum(v['clean'] for v in other)}"
+        recall = " | ".join(f"{form_recall(report, form):.3f}" for form in LEAK_FORMS)
+        speed = f"{report['docs_per_s']:.0f} | {report['index_s']:.1f}" if "docs_per_s" in report else "- | -"
+        lines.append(f"| {name} | {recall} | {report['fp_rate']:.2%} ({report['false_positives']}/{report['clean']}) "
+                     f"| {other_fp} | {speed} |")  # fmt: skip
+    lines += ["", "## False positives per language and per source", "",
+              "| language | source | clean files | " + " | ".join(reports) + " |", "|---|---|---:|" + "---:|" * len(reports)]  # fmt: skip
+    for source in sources:
+        counts = [r["fp_by_source"].get(source.name, {"flagged": 0})["flagged"] for r in reports.values()]
+        clean = ours["fp_by_source"].get(source.name, {"clean": 0})["clean"]
+        lines.append(f"| {source.language} | {source.name} | {clean} | " + " | ".join(map(str, counts)) + " |")
+    attributed = [
+        c["attributed"] / c["recall"] for forms in ours["recall"].values() for c in forms.values() if c["recall"]
+    ]
+    lines += ["", (f"snowcoder_hf names the planted benchmark and task id itself for "
+                   f"{sum(attributed) / max(len(attributed), 1):.1%} of the leaks it catches (mean over cells)."), "",
+              "## End to end, fresh processes (start-up, index build and I/O included)", "",
+              ("| run | snowcoder decontaminate wall / CPU | DataTrove pipeline wall / CPU | DataTrove / ours, wall "
+               "| DataTrove / ours, CPU |"), "|---|---:|---:|---:|---:|"]  # fmt: skip
+    for state in ("cold", "warm"):
+        (tw, tc), (ow, oc) = wall[f"DataTrove {state}"], wall[f"snowcoder_hf {state}"]
+        lines.append(f"| {state} (index {'built' if state == 'cold' else 'loaded'}) | {ow:.1f} s / {oc:.1f} s "
+                     f"| {tw:.1f} s / {tc:.1f} s | **{tw / ow:.2f}x** | **{tc / oc:.2f}x** |")  # fmt: skip
+    lines += ["", ("Cold: an empty cache, so the run builds its index (ours: with the default boilerplate sample); "
+                   "warm: the index the cold run left. Both read the same JSONL.GZ file with one DataTrove task and "
+                   f"write the kept documents; the fastest of {args.e2e_rounds} round(s) counts."), "",
+              "## snowcoder_hf false positives", ""]  # fmt: skip
+    for doc, found in ours["false_positive_docs"]:
+        m = found[0]
+        lines.append(f"- `{doc.source}/{doc.host}` ({doc.language}): {m['benchmark']} `{m['task_id']}` "
+                     f"{m['field']}/{m['kind']} via {m.get('channel')}, {m['matched_tokens']} tokens: "
+                     f"`{excerpt(doc.text, m['spans'][0], 120)}`")  # fmt: skip
+    if not ours["false_positive_docs"]:
+        lines.append("- none")
+    lines += ["", "## snowcoder_hf misses", ""]
+    missed = defaultdict(list)
+    for doc in ours["missed_docs"]:
+        missed[(doc.family, doc.form)].append(f"{doc.benchmark}:{doc.task_id}")
+    for (family, form), tasks in sorted(missed.items()):
+        lines.append(f"- {family} / {form} ({len(tasks)}): " + ", ".join(f"`{t}`" for t in tasks[:12])
+                     + (" ..." if len(tasks) > 12 else ""))  # fmt: skip
+    lines += ["", "## Reproduce", "", "```", "bash benchmarks/fetch_clean_sources.sh /path/to/clean-sources",
+              (f"python benchmarks/decontamination.py --corpus hard --benchmark-dir path/to/benchmarks "
+               f"--clean-sources /path/to/clean-sources --per-cell {args.per_cell} --seed {args.seed} "
+               f"--e2e-rounds {args.e2e_rounds}"), "```", ""]  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Documents to token ids in every channel: one regex pass, then a few C-level dict lookups per token.
+"""Documents to token ids in every channel: one regex pass, one C-level dict lookup per token, numpy gathers.
 
 The per-token Python work of `normalize.canonicalize` runs on index texts only. Documents reuse one
 lexical token list for all three channels. Ids come from the index vocabulary: a token the index never
@@ -8,7 +8,7 @@ name is just another placeholder.
 
 from __future__ import annotations
 
-from itertools import compress, islice, repeat
+from itertools import islice, repeat
 
 import numpy as np
 
@@ -16,9 +16,6 @@ from snowcoder_hf.decont.normalize import KEPT_NAMES, PLACEHOLDER, PUNCTUATION, 
 
 SKIP = -1
 _NO_DOT = -2
-_BITS = 21
-_FIELD = 1 << _BITS
-_MASK = _FIELD - 1
 _MAX_CACHED = 2_000_000
 
 
@@ -39,28 +36,35 @@ class Encoder:
         self.prose = dict.fromkeys(PUNCTUATION, SKIP)  # punctuation is not part of a sentence's words
         self.prose.update({tok: i + 1 for i, tok in enumerate(vocab["prose"])})
         self._canonical_vocab: dict[str, int] | None = None
-        if max(len(self.exact), len(self.plain), len(self.prose)) >= _FIELD - 2:
-            raise ValueError(f"A channel vocabulary holds {_FIELD - 2} tokens or more: too many for the packed ids.")
-        self._packed: dict[str, int] = {}  # raw token -> its three channel ids in one int, filled on first sight
+        # Raw token -> slot, filled on first sight; per slot, in parallel arrays: its exact, plain canonical and
+        # prose ids, its `.name` attribute id, and whether it is an identifier. A document costs one dict lookup
+        # per token, then numpy gathers.
+        self._slots: dict[str, int] = {}
+        self._columns = np.zeros((5, 1024), dtype=np.int64)
 
-    def _pack(self, token: str) -> int:
-        exact = self.exact.get(token, 0)
-        plain = self.plain.get(token, self.placeholder) + 2  # SKIP and _NO_DOT are negative
-        prose = self.prose.get(token.lower(), 0) + 1  # SKIP is -1
-        return exact | plain << _BITS | prose << (2 * _BITS)
+    def _properties(self, token: str) -> tuple[int, int, int, int, int]:
+        ident = is_identifier(token)
+        return (self.exact.get(token, 0), self.plain.get(token, self.placeholder), self.prose.get(token.lower(), 0),
+                self.attr.get(token, 0) if ident else 0, int(ident))  # fmt: skip
 
-    def _packed_ids(self, raw: list[str]) -> np.ndarray:
-        """One dict lookup per token for all channels; a token not seen before is packed once, in Python."""
-        packed = np.fromiter(map(self._packed.get, raw, repeat(-1)), dtype=np.int64, count=len(raw))
-        missing = np.nonzero(packed < 0)[0]
+    def _slot_ids(self, raw: list[str]) -> np.ndarray:
+        """Slot of every raw token; tokens not seen before get their properties computed once, in Python."""
+        if len(self._slots) > _MAX_CACHED:
+            self._slots.clear()  # bounded memory on corpora with endless new identifiers
+        slots = np.fromiter(map(self._slots.get, raw, repeat(-1)), dtype=np.int64, count=len(raw))
+        missing = np.nonzero(slots < 0)[0]
         if len(missing):
             tokens = list(map(raw.__getitem__, missing.tolist()))
-            for token in set(tokens):
-                self._packed[token] = self._pack(token)
-            packed[missing] = np.fromiter(map(self._packed.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-            if len(self._packed) > _MAX_CACHED:
-                self._packed.clear()  # bounded memory on corpora with endless new identifiers
-        return packed
+            new = list(dict.fromkeys(tokens))
+            start = len(self._slots)
+            if start + len(new) > self._columns.shape[1]:
+                grown = np.zeros((5, max(2 * self._columns.shape[1], start + len(new))), dtype=np.int64)
+                grown[:, :start] = self._columns[:, :start]
+                self._columns = grown
+            self._columns[:, start : start + len(new)] = np.array([self._properties(t) for t in new]).T
+            self._slots.update(zip(new, range(start, start + len(new)), strict=True))
+            slots[missing] = np.fromiter(map(self._slots.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        return slots
 
     def ids(self, tokens: list[str], channel: str) -> np.ndarray:
         """Ids of tokens already in `channel`'s form (`normalize.stream`), as the index stores them."""
@@ -76,51 +80,49 @@ class Encoder:
         """`{channel: (ids, raw token positions)}`, positions indexing `TOKEN_RE` matches, plus `"back"`
         with the canonical channel: its placeholders' back-references."""
         raw = TOKEN_RE.findall(text)
-        packed = self._packed_ids(raw)
+        slots = self._slot_ids(raw)
+        exact, plain, prose, attr, ident = self._columns
         out = {}
         if "exact" in channels:
-            out["exact"] = (packed & _MASK, np.arange(len(raw)))
+            out["exact"] = (exact[slots], np.arange(len(raw)))
         if "canonical" in channels:
-            canonical_ids, canonical_positions = self._canonical(raw, ((packed >> _BITS) & _MASK) - 2)
+            canonical_ids, canonical_positions = self._canonical(slots, plain[slots], attr, ident)
             out["canonical"] = (canonical_ids, canonical_positions)
-            out["back"] = self._back_references(canonical_ids, canonical_positions, raw)
+            out["back"] = self._back_references(canonical_ids, slots[canonical_positions])
         if "prose" in channels:
-            prose = ((packed >> (2 * _BITS)) & _MASK) - 1
-            keep = np.nonzero(prose != SKIP)[0]
-            out["prose"] = (prose[keep], keep)
+            prose_ids = prose[slots]
+            keep = np.nonzero(prose_ids != SKIP)[0]
+            out["prose"] = (prose_ids[keep], keep)
         return out
 
-    def _back_references(self, ids: np.ndarray, positions: np.ndarray, raw: list[str]) -> np.ndarray:
+    def _back_references(self, ids: np.ndarray, names: np.ndarray) -> np.ndarray:
         """For each placeholder, how many canonical tokens back the same name last occurred (0: not before);
         -1 for every other token. Hashing uses the distance when it falls inside the n-gram, so `a = a + b`
-        and `a = b + c` stay apart after renaming, while a consistent renaming changes nothing."""
+        and `a = b + c` stay apart after renaming, while a consistent renaming changes nothing. `names`: a
+        number per token that is equal exactly for equal raw tokens (their slots)."""
         back = np.full(len(ids), -1, dtype=np.int64)
         if not self.placeholder:
             return back
-        slots = np.nonzero(ids == self.placeholder)[0]
-        back[slots] = 0
-        if len(slots) < 2:
+        holders = np.nonzero(ids == self.placeholder)[0]
+        back[holders] = 0
+        if len(holders) < 2:
             return back
-        names = np.fromiter(
-            map(hash, map(raw.__getitem__, positions[slots].tolist())), dtype=np.int64, count=len(slots)
-        )
+        names = names[holders]
         order = np.argsort(names, kind="stable")
         repeated = names[order][1:] == names[order][:-1]
-        later, earlier = slots[order[1:][repeated]], slots[order[:-1][repeated]]
+        later, earlier = holders[order[1:][repeated]], holders[order[:-1][repeated]]
         back[later] = later - earlier
         return back
 
-    def _canonical(self, raw: list[str], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _canonical(self, slots: np.ndarray, ids: np.ndarray, attr: np.ndarray, ident: np.ndarray):
         positions = np.nonzero(ids != SKIP)[0]
         ids = ids[positions]
         dots = np.nonzero(ids[:-1] == self.dot)[0]
         if len(dots):
-            following = list(map(raw.__getitem__, positions[dots + 1].tolist()))
-            named = np.fromiter(map(is_identifier, following), dtype=bool, count=len(following))
+            following = slots[positions[dots + 1]]
+            named = ident[following] == 1
             if named.any():
-                attributes = list(compress(following, named.tolist()))
-                ids[dots[named] + 1] = np.fromiter(map(self.attr.get, attributes, repeat(0)), dtype=np.int64,
-                                                   count=len(attributes))  # fmt: skip
+                ids[dots[named] + 1] = attr[following[named]]
                 keep = np.ones(len(ids), dtype=bool)
                 keep[dots[named]] = False
                 ids, positions = ids[keep], positions[keep]

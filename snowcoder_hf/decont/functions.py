@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from snowcoder_hf.decont.hashing import span_hashes
-from snowcoder_hf.decont.normalize import parse_python, remove_docstrings, strip_docstrings, strip_imports
+from snowcoder_hf.decont.normalize import (
+    ast_normalized,
+    parse_python,
+    remove_docstrings,
+    strip_docstrings,
+    strip_imports,
+)
 from snowcoder_hf.decont.sources import full_solution
 from snowcoder_hf.evalsets.registry import BenchmarkItem
 
@@ -31,57 +37,71 @@ _BUILTINS = frozenset(dir(builtins))
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def shape_of(node: ast.AST, keep_names: bool) -> str:
-    """A dump of the tree without docstrings; unless `keep_names`, every name that is not a builtin is replaced
-    by its order of first appearance, so a consistent renaming gives the same shape."""
-    node = remove_docstrings(_copy(node))
-    if not keep_names:
-        order: dict[str, str] = {}
+def shapes(node: ast.AST) -> tuple[str, str]:
+    """`(named, shape)` dumps of a function tree without docstrings: `named` as written, `shape` with every
+    name that is not a builtin replaced by its order of first appearance, so a consistent renaming gives
+    the same shape. The tree is changed in place."""
+    remove_docstrings(node)
+    named = ast.dump(node, annotate_fields=False, include_attributes=False)
+    order: dict[str, str] = {}
 
-        def rename(name: str) -> str:
-            return name if name in _BUILTINS else order.setdefault(name, f"v{len(order)}")
+    def rename(name: str) -> str:
+        return name if name in _BUILTINS else order.setdefault(name, f"v{len(order)}")
 
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name):
-                sub.id = rename(sub.id)
-            elif isinstance(sub, ast.arg):
-                sub.arg = rename(sub.arg)
-            elif isinstance(sub, _FUNCTION_TYPES):
-                sub.name = rename(sub.name)
-    return ast.dump(node, annotate_fields=False, include_attributes=False)
-
-
-def _copy(node: ast.AST) -> ast.AST:
-    return ast.parse(ast.unparse(node)).body[0]
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            sub.id = rename(sub.id)
+        elif isinstance(sub, ast.arg):
+            sub.arg = rename(sub.arg)
+        elif isinstance(sub, _FUNCTION_TYPES):
+            sub.name = rename(sub.name)
+    return named, ast.dump(node, annotate_fields=False, include_attributes=False)
 
 
 @dataclass
 class SolutionFunction:
     item: int
-    named: str
-    shape: str
+    formatted: str  # the function as `ast_normalized` formats it: what its shapes are computed from
     texts: list[str]  # the forms a copy can take: as written, docstrings cut, `ast.unparse`d
 
 
-def solution_functions(item: BenchmarkItem, item_index: int) -> list[SolutionFunction]:
-    """The top-level functions of the item's full solution; empty when it does not parse or has none."""
+def _segment(lines: list[bytes], node: ast.AST) -> str:
+    """`ast.get_source_segment` from pre-split UTF-8 lines (it re-splits the whole source on every call)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first][node.col_offset : node.end_col_offset].decode("utf-8", "replace")
+    body = [lines[first][node.col_offset :], *lines[first + 1 : last], lines[last][: node.end_col_offset]]
+    return b"".join(body).decode("utf-8", "replace")
+
+
+def _has_docstring(node: ast.AST) -> bool:
+    first = node.body[0] if getattr(node, "body", None) else None
+    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+
+
+def solution_functions(item: BenchmarkItem, item_index: int, formatted: str | None = None) -> list[SolutionFunction]:
+    """The top-level functions of the item's full solution; empty when it does not parse or has none.
+    `formatted`: the program as `normalize.ast_normalized` gives it, when the caller has it already."""
     if not item.solution.strip():
         return []
     program = full_solution(item)
-    tree = parse_python(program)
-    if tree is None:
+    written_tree = parse_python(program)
+    formatted = formatted if formatted is not None else ast_normalized(program)
+    formatted_tree = parse_python(formatted) if formatted else None
+    if written_tree is None or formatted_tree is None:
         return []
+    written = [n for n in written_tree.body if isinstance(n, _FUNCTION_TYPES)]
+    unparsed = [n for n in formatted_tree.body if isinstance(n, _FUNCTION_TYPES)]
+    if len(written) != len(unparsed):
+        return []
+    program_lines = program.encode("utf-8").splitlines(keepends=True)
+    formatted_lines = formatted.encode("utf-8").splitlines(keepends=True)
     out = []
-    for node in tree.body:
-        if not isinstance(node, _FUNCTION_TYPES):
-            continue
-        written = ast.get_source_segment(program, node) or ""
-        try:
-            unparsed = ast.unparse(remove_docstrings(_copy(node)))
-        except (ValueError, RecursionError):
-            continue
-        texts = list(dict.fromkeys(t for t in (written, strip_docstrings(written), unparsed) if t.strip()))
-        out.append(SolutionFunction(item_index, shape_of(node, True), shape_of(node, False), texts))
+    for as_written, as_formatted in zip(written, unparsed, strict=True):
+        text = _segment(program_lines, as_written)
+        plain = _segment(formatted_lines, as_formatted)
+        texts = [plain, text, strip_docstrings(text) if _has_docstring(as_written) else text]
+        out.append(SolutionFunction(item_index, plain, list(dict.fromkeys(t for t in texts if t.strip()))))
     return out
 
 
@@ -90,30 +110,48 @@ class FunctionIndex:
 
     def __init__(self, functions: list[dict], keys: np.ndarray, postings: np.ndarray, lengths: np.ndarray,
                  suppressed: set[int] | None = None):  # fmt: skip
-        self.functions = functions  # {item, named, shape, tokens}
+        self.functions = functions  # {item, formatted, tokens}
         self.keys, self.postings, self.lengths = keys, postings, lengths  # sorted keys; function of each key
         self.suppressed = suppressed or set()  # functions whose shape also occurs in ordinary code
         self.per_item: dict[int, list[int]] = {}
         for f, entry in enumerate(functions):
             self.per_item.setdefault(entry["item"], []).append(f)
+        self._shapes: dict[int, tuple[str, str]] = {}  # computed on first need: candidates are rare
+
+    def shapes_of(self, function: int) -> tuple[str, str]:
+        if function not in self._shapes:
+            tree = parse_python(self.functions[function]["formatted"])
+            self._shapes[function] = shapes(tree.body[0]) if tree and tree.body else ("", "")
+        return self._shapes[function]
 
     @classmethod
-    def build(cls, items: list[BenchmarkItem], encoder, codes: np.ndarray) -> FunctionIndex:
-        functions, keys, owners = [], [], []
+    def build(
+        cls, items: list[BenchmarkItem], key_ids, codes: np.ndarray, formatted: list[str | None]
+    ) -> FunctionIndex:
+        """`key_ids(text)`: the text's canonical ids with every renamable name as the placeholder; `formatted`:
+        each item's `ast_normalized` full solution."""
+        functions, keys, owners, seen = [], [], [], set()
         for i, item in enumerate(items):
-            for fn in solution_functions(item, i):
-                spans = []
-                for text in fn.texts:
-                    ids = encoder.encode(strip_imports(text), ("canonical",))["canonical"][0]
-                    if len(ids) <= MAX_FUNCTION_TOKENS:
-                        spans.append(ids)
-                if not spans:
-                    continue
+            if not formatted[i]:
+                continue
+            entries = []
+            for fn in solution_functions(item, i, formatted[i]):
+                first = key_ids(strip_imports(fn.texts[0]))  # the formatted copy: the shortest
+                if len(first) > MAX_FUNCTION_TOKENS:
+                    entries = []  # a long function: the n-gram channels cover the item
+                    break
+                spans = [first] + [ids for ids in map(key_ids, map(strip_imports, fn.texts[1:]))
+                                   if len(ids) <= MAX_FUNCTION_TOKENS]  # fmt: skip
+                entries.append((fn, spans))
+            for fn, spans in entries:
                 f = len(functions)
-                functions.append({"item": i, "named": fn.named, "shape": fn.shape, "tokens": min(map(len, spans))})
+                functions.append({"item": i, "formatted": fn.formatted, "tokens": min(map(len, spans))})
                 for ids in spans:
-                    keys.append(int(span_hashes(codes[ids], np.zeros(1, np.int64), np.array([len(ids)]))[0, 0]))
-                    owners.append((f, len(ids)))
+                    key = int(span_hashes(codes[ids], np.zeros(1, np.int64), np.array([len(ids)]))[0, 0])
+                    if (key, f) not in seen:
+                        seen.add((key, f))
+                        keys.append(key)
+                        owners.append((f, len(ids)))
         order = np.argsort(np.array(keys, dtype=np.uint64), kind="stable")
         key_array = np.array(keys, dtype=np.uint64)[order]
         postings = np.array([owners[k][0] for k in order], dtype=np.int32)
@@ -121,7 +159,8 @@ class FunctionIndex:
         return cls(functions, key_array, postings, lengths)
 
     def candidates(self, ids: np.ndarray, codes: np.ndarray, def_id: int) -> list[tuple[int, int]]:
-        """`(canonical position of a def, function)` for every def whose next `L` tokens hash to a key of length `L`."""
+        """`(canonical position of a def, function)` for every def whose next `L` tokens hash to a key of length
+        `L`; `ids` as `key_ids` gives them."""
         if not def_id or not len(self.keys):
             return []
         starts = np.nonzero(ids == def_id)[0]
@@ -146,9 +185,11 @@ class FunctionIndex:
         node = function_at(text, offset)
         if node is None:
             return None
-        if entry["tokens"] >= MIN_NAMED_TOKENS and shape_of(node, True) == entry["named"]:
+        named, shape = shapes(node)
+        want_named, want_shape = self.shapes_of(function)
+        if entry["tokens"] >= MIN_NAMED_TOKENS and named == want_named:
             return "verbatim"
-        if entry["tokens"] >= MIN_SHAPE_TOKENS and shape_of(node, False) == entry["shape"]:
+        if entry["tokens"] >= MIN_SHAPE_TOKENS and shape == want_shape:
             return "renamed"
         return None
 

@@ -12,10 +12,13 @@ occurs in the shipped boilerplate list or the user's allowlist.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
+import keyword
 import logging
 import os
+import re
 import sysconfig
 import zlib
 from collections import defaultdict
@@ -24,16 +27,26 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
-from snowcoder_hf.decont.encode import Encoder, raw_spans
+from snowcoder_hf.decont.encode import Encoder
 from snowcoder_hf.decont.functions import FunctionIndex
 from snowcoder_hf.decont.hashing import covered_length, token_codes, window_hashes
-from snowcoder_hf.decont.normalize import CHANNELS, ast_normalized, informative, stream, strip_docstrings, strip_imports
+from snowcoder_hf.decont.normalize import (
+    CHANNELS,
+    KEPT_NAMES,
+    ast_normalized,
+    informative,
+    stream,
+    strip_docstrings,
+    strip_imports,
+)
 from snowcoder_hf.decont.sources import full_solution, item_test_code, task_group
 from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 logger = logging.getLogger(__name__)
-INDEX_FORMAT = 8  # bump when what is stored changes, so stale caches are rebuilt
+_FIXED_NAMES = frozenset([*keyword.kwlist, *dir(builtins), "self", "cls"])  # a renaming leaves these alone
+INDEX_FORMAT = 9  # bump when what is stored changes, so stale caches are rebuilt
 FIELDS = ("prompt", "solution", "test")
 
 
@@ -73,8 +86,8 @@ class IndexConfig:
     max_task_groups: int = 4
     reference_min_files: int = 1
     allowlist: tuple[str, ...] = ()
-    # A solution whose full copy shows fewer tokens of evidence than this counts only as a whole function
-    # (`functions`): its token runs are shared with too much ordinary code.
+    # A solution none of whose sources (completion, full program, formatted program) shows this many tokens of
+    # evidence counts only as a whole function (`functions`): its token runs are shared with too much ordinary code.
     short_solution_tokens: int = 50
 
     def __post_init__(self):
@@ -111,6 +124,12 @@ def shipped_boilerplate() -> list[str]:
     return [block.strip("\n") for block in blocks[1:] if block.strip()]
 
 
+# Files in the default boilerplate sample. Short solutions now match only as whole functions, so the sample
+# guards longer runs alone; on the hard benchmark 300 files keep false positives where 1,200 did, for a
+# quarter of the index build (see docs/decontamination.md).
+REFERENCE_FILES = 300
+
+
 def in_reference_half(path: str | Path, root: str | Path) -> bool:
     """The stable half of a tree that the default reference sample draws from; the other half stays unseen,
     so false positives can be measured on code the boilerplate was not learned from."""
@@ -123,23 +142,39 @@ def reference_roots() -> list[Path]:
     return [Path(paths["stdlib"]), Path(paths["purelib"])]
 
 
-def default_reference_files(limit: int = 1200, max_bytes: int = 150_000) -> list[Path]:
+def default_reference_files(limit: int = REFERENCE_FILES, max_bytes: int = 150_000) -> list[Path]:
     """A sample of ordinary Python code to learn boilerplate from: the reference half of the standard
-    library and of the installed packages, spread by a stable hash of the path."""
-    files = []
+    library and of the installed packages, spread by a stable hash of the path. Paths are ranked before
+    any file is opened or measured, so a large environment costs one directory walk."""
+    ranked = []
     for root in reference_roots():
         if not root.is_dir():
             continue
-        for p in root.rglob("*.py"):
-            inside_packages = "site-packages" in p.relative_to(root).parts
-            if not inside_packages and in_reference_half(p, root) and p.stat().st_size <= max_bytes:
-                files.append(p)
-    files.sort(key=lambda p: zlib.crc32(str(p).encode()))
-    return files[:limit]
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d != "site-packages" and d != "__pycache__"]
+            rel_folder = os.path.relpath(folder, root)
+            for name in names:
+                if name.endswith(".py"):
+                    rel = name if rel_folder == "." else os.path.join(rel_folder, name)
+                    if zlib.crc32(rel.encode()) % 2 == 0:  # `in_reference_half`, without building paths
+                        full = os.path.join(folder, name)
+                        ranked.append((zlib.crc32(full.encode()), full))
+    ranked.sort()
+    files = []
+    for _, full in ranked:
+        if len(files) >= limit:
+            break
+        try:
+            if os.path.getsize(full) <= max_bytes:
+                files.append(Path(full))
+        except OSError:
+            continue
+    return files
 
 
-def item_sources(item: BenchmarkItem) -> list[tuple[str, str, str]]:
-    """`(field, channel, text)` for everything of `item` the index stores."""
+def item_sources(item: BenchmarkItem, formatted: str | None = None) -> list[tuple[str, str, str]]:
+    """`(field, channel, text)` for everything of `item` the index stores; `formatted`: the full solution as
+    `ast_normalized` gives it, when the caller has it already."""
     out = []
     prompt = strip_imports(item.prompt)
     out += [("prompt", "exact", prompt), ("prompt", "prose", prompt)]
@@ -150,7 +185,7 @@ def item_sources(item: BenchmarkItem) -> list[tuple[str, str, str]]:
         out.append(("solution", "exact", strip_imports(item.solution)))
         program = full_solution(item)
         out.append(("solution", "canonical", strip_imports(strip_docstrings(program))))
-        formatted = ast_normalized(program)
+        formatted = formatted if formatted is not None else ast_normalized(program)
         if formatted:
             out.append(("solution", "canonical", strip_imports(formatted)))
     test = item_test_code(item)
@@ -177,6 +212,27 @@ class DecontIndex:
         self.functions = functions or FunctionIndex([], np.empty(0, np.uint64), np.empty(0, np.int32),
                                                     np.empty(0, np.int64))  # fmt: skip
         self.def_id = self.encoder.plain.get("def", 0)
+        # Whole-function keys see every name a renaming may touch as the placeholder, module names too
+        # (`string`, `time`, `random` are common argument names).
+        renamable = [tok in KEPT_NAMES and tok not in _FIXED_NAMES for tok in vocab["canonical"]]
+        self.key_map = np.arange(len(vocab["canonical"]) + 1, dtype=np.int64)
+        self.key_map[1:][np.array(renamable, dtype=bool)] = self.encoder.placeholder
+
+    @property
+    def short_sources(self) -> np.ndarray:
+        """Per source: a code source of a solution whose item is short, i.e. none of its solution sources shows
+        `short_solution_tokens` of evidence. Such sources match only as whole functions."""
+        if getattr(self, "_short", None) is None or len(self._short) != len(self.sources["item"]):
+            code = (self.sources["field"] == FIELDS.index("solution")) & (
+                self.sources["channel"] != CHANNELS.index("prose")
+            )
+            longest = np.zeros(len(self.items), dtype=np.int64)
+            np.maximum.at(longest, self.sources["item"][code], self.sources["effective"][code])
+            self._short = code & (longest[self.sources["item"]] < self.config.short_solution_tokens)
+        return self._short
+
+    def key_ids(self, text: str) -> np.ndarray:
+        return self.key_map[self.encoder.encode(text, ("canonical",))["canonical"][0]]
 
     # ---- building ---------------------------------------------------------------------------------
     @classmethod
@@ -184,8 +240,9 @@ class DecontIndex:
               reference_texts: list[str] | None = None) -> DecontIndex:  # fmt: skip
         config = config or IndexConfig()
         rows = []  # (item index, field, channel, tokens)
+        formatted = [ast_normalized(full_solution(it)) if it.solution.strip() else None for it in items]
         for i, item in enumerate(items):
-            for field_name, channel, text in item_sources(item):
+            for field_name, channel, text in item_sources(item, formatted[i] or ""):
                 tokens = stream(text, channel)
                 if len(tokens) >= config.params[channel].n:
                     rows.append((i, field_name, channel, tokens, text))
@@ -194,32 +251,44 @@ class DecontIndex:
         groups = [task_group(it) for it in items]
         per_channel: dict[str, list[tuple[np.ndarray, int]]] = defaultdict(list)
         windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # informative tokens per channel id, so the per-source count is one gather
+        flags = {ch: np.array([False, *(informative(t, ch) for t in vocab[ch])], dtype=np.int64) for ch in CHANNELS}
         for source_id, (_, _, channel, tokens, text) in enumerate(rows):
-            hashes, _ = index.text_hashes(text, channel)
+            encoded = index.encoder.encode(text, (channel,))
+            hashes, _ = index.encoded_hashes(encoded, channel)
             assert len(hashes) == len(tokens) - config.params[channel].n + 1  # the encoder agrees with `stream`
             n, need = config.params[channel].n, config.params[channel].min_informative
-            counts = np.concatenate(([0], np.cumsum([informative(t, channel) for t in tokens])))
+            counts = np.concatenate(([0], np.cumsum(flags[channel][encoded[channel][0]])))
             starts = np.nonzero((counts[n:] - counts[: len(hashes)]) >= need)[0]
             windows[source_id] = (hashes[starts], starts)
-            per_channel[channel].append((np.unique(hashes[starts]), source_id))
+            per_channel[channel].append((_sorted_unique(hashes[starts]), source_id))
         index.sources = {
             "item": np.array([r[0] for r in rows], dtype=np.int32),
             "field": np.array([FIELDS.index(r[1]) for r in rows], dtype=np.int8),
             "channel": np.array([CHANNELS.index(r[2]) for r in rows], dtype=np.int8),
             "length": np.array([len(r[3]) for r in rows], dtype=np.int32),
         }
-        index.functions = FunctionIndex.build(items, index.encoder, index.codes["canonical"])
-        suppressed = index._suppressed_hashes(reference_texts or [], config)
+        index.functions = FunctionIndex.build(items, index.key_ids, index.codes["canonical"], formatted)
+        indexed = {ch: _sorted_unique(np.concatenate([h for h, _ in per_channel[ch]] or [np.empty(0, np.uint64)]))
+                   for ch in CHANNELS}  # fmt: skip
+        suppressed = index._suppressed_hashes(reference_texts or [], config, indexed)
         for channel in CHANNELS:
             index.tables[channel], index.stats[channel] = _table(per_channel[channel], index.sources["item"], groups,
                                                                  config.max_task_groups, suppressed[channel])  # fmt: skip
         index.prefilter = {ch: _bitset(t["hashes"]) for ch, t in index.tables.items()}
         # The evidence a full copy of a source can show: the tokens its indexed n-grams cover.
         effective = np.zeros(len(rows), dtype=np.int32)
-        for source_id, (hashes, starts) in windows.items():
-            channel = rows[source_id][2]
-            found, _ = index.lookup(hashes, np.ones(len(hashes), dtype=bool), channel)
-            effective[source_id] = covered_length(starts[found], config.params[channel].n)
+        for channel in CHANNELS:  # one lookup per channel for all its sources
+            ids = [sid for sid in windows if rows[sid][2] == channel]
+            if not ids:
+                continue
+            hashes = np.concatenate([windows[sid][0] for sid in ids])
+            kept = np.zeros(len(hashes), dtype=bool)
+            kept[index.lookup(hashes, np.ones(len(hashes), dtype=bool), channel)[0]] = True
+            bounds = np.cumsum([0] + [len(windows[sid][0]) for sid in ids])
+            for k, sid in enumerate(ids):
+                starts = windows[sid][1][kept[bounds[k] : bounds[k + 1]]]
+                effective[sid] = covered_length(starts, config.params[channel].n)
         index.sources["effective"] = effective
         index.stats["items"] = len(items)
         index.stats["functions"] = {"indexed": len(index.functions.functions),
@@ -230,13 +299,18 @@ class DecontIndex:
     def function_hits(self, text: str, encoded: dict) -> list[tuple[int, int, str]]:
         """`(function, char offset of its def, verbatim|renamed)` for every benchmark function found whole in `text`."""
         ids, positions = encoded["canonical"]
-        candidates = self.functions.candidates(ids, self.codes["canonical"], self.def_id)
+        candidates = self.functions.candidates(self.key_map[ids], self.codes["canonical"], self.def_id)
         if not candidates:
             return []
-        spans = raw_spans(text, int(max(positions[p] for p, _ in candidates)) + 1)
+        # The j-th raw `def` token is the j-th `def` word of the text: no need to locate every token.
+        exact_ids = encoded["exact"][0] if "exact" in encoded else self.encoder.encode(text, ("exact",))["exact"][0]
+        raw_defs = np.nonzero(exact_ids == self.encoder.exact.get("def", -1))[0]
+        words = [m.start() for m in _DEF_WORD_RE.finditer(text)]
+        if len(words) != len(raw_defs):
+            return []  # cannot happen for `TOKEN_RE` tokens; never guess an offset
         hits = []
         for p, function in candidates:
-            offset = spans[int(positions[p])][0]
+            offset = words[int(np.searchsorted(raw_defs, positions[p]))]
             kind = self.functions.verify(text, offset, function)
             if kind:
                 hits.append((function, offset, kind))
@@ -271,22 +345,31 @@ class DecontIndex:
         found = table[rows] == hashes[maybe]
         return maybe[found], rows[found]
 
-    def _suppressed_hashes(self, reference_texts: list[str], config: IndexConfig) -> dict[str, np.ndarray]:
+    def _suppressed_hashes(self, reference_texts: list[str], config: IndexConfig,
+                           indexed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:  # fmt: skip
+        """Per channel, the `indexed` hashes that are boilerplate: in the shipped list, the allowlist, or in
+        `reference_min_files` or more reference files. Reference hashes are first cut to those a prefilter
+        of `indexed` lets through, so the counting touches only a few per file."""
         out = {}
         fixed = [*shipped_boilerplate(), *config.allowlist]
-        reference = [self.encoder.encode(text) for text in reference_texts]
-        for text, encoded in zip(reference_texts, reference, strict=True):
+        prefilters = {ch: _bitset(indexed[ch]) for ch in CHANNELS}
+        seen: dict[str, list[np.ndarray]] = {ch: [] for ch in CHANNELS}
+        for text in tqdm(reference_texts, desc="boilerplate sample", unit="file", disable=len(reference_texts) < 200,
+                         leave=False):  # fmt: skip
+            encoded = self.encoder.encode(text)
             self.functions.suppressed |= self.functions_in(text, encoded)
+            for channel in CHANNELS:
+                h, valid = self.encoded_hashes(encoded, channel)
+                h = h[valid & _passes(prefilters[channel], h)]
+                if len(h):
+                    seen[channel].append(_sorted_unique(h))
         for channel in CHANNELS:
             always = [self.text_hashes(t, channel) for t in fixed]
             always_h = np.concatenate([h[v] for h, v in always]) if always else np.empty(0, np.uint64)
-            counts: dict[int, int] = defaultdict(int)
-            for encoded in reference:
-                h, valid = self.encoded_hashes(encoded, channel)
-                for value in np.unique(h[valid]).tolist():
-                    counts[value] += 1
-            learned = [h for h, c in counts.items() if c >= config.reference_min_files]
-            out[channel] = np.unique(np.concatenate([always_h, np.array(learned, dtype=np.uint64)]))
+            found = np.concatenate(seen[channel]) if seen[channel] else np.empty(0, np.uint64)
+            values, counts = np.unique(found, return_counts=True)
+            learned = values[counts >= config.reference_min_files]
+            out[channel] = np.unique(np.concatenate([always_h, learned]))
         return out
 
     # ---- persistence ------------------------------------------------------------------------------
@@ -328,6 +411,18 @@ class DecontIndex:
 
 
 _PREFILTER_BITS = 24
+_DEF_WORD_RE = re.compile(r"(?<!\w)def(?!\w)")  # a `def` token of `TOKEN_RE`: a whole word
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """`np.unique` by sorting: much faster here than its hash-based path, on small and large arrays alike."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _passes(bits: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    top = hashes >> np.uint64(64 - _PREFILTER_BITS)
+    return ((bits[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
 
 
 def _bitset(hashes: np.ndarray) -> np.ndarray:
@@ -350,7 +445,8 @@ def _table(entries, source_items, groups, max_task_groups, suppressed):
     owners = np.concatenate([np.full(len(h), s, dtype=np.int32) for h, s in entries])
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
-    unique, starts = np.unique(hashes, return_index=True)
+    starts = np.nonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))[0]  # hashes are sorted
+    unique = hashes[starts]
     bounds = np.append(starts, len(hashes))
     keep = ~np.isin(unique, suppressed)
     n_suppressed = int((~keep).sum())
@@ -358,7 +454,7 @@ def _table(entries, source_items, groups, max_task_groups, suppressed):
     group_codes = {g: i for i, g in enumerate(sorted(set(groups)))}
     item_group = np.array([group_codes[g] for g in groups], dtype=np.int64)
     row_of = np.repeat(np.arange(len(unique), dtype=np.int64), np.diff(bounds))
-    pairs = np.unique(row_of * len(group_codes) + item_group[source_items[owners]])
+    pairs = _sorted_unique(row_of * len(group_codes) + item_group[source_items[owners]])
     problems = np.bincount(pairs // len(group_codes), minlength=len(unique))
     shared = keep & (problems >= max_task_groups)
     common = int(shared.sum())

@@ -61,8 +61,7 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
     """Every benchmark source with enough evidence in `text`, strongest kind first, one per (task, field)."""
     best: dict[tuple[int, int], tuple] = {}
     encoded = index.encoder.encode(text)
-    short = index.config.short_solution_tokens
-    solution_field = FIELDS.index("solution")
+    short = index.short_sources
     for channel in CHANNELS:
         positions = encoded[channel][1]
         params = index.config.params[channel]
@@ -73,9 +72,9 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
         table = index.tables[channel]
         offsets, postings = table["offsets"], table["postings"]
         for source, starts in _starts_by_source(hit, rows, offsets, postings, params):
-            effective = int(index.sources["effective"][source])
-            if channel != "prose" and effective < short and index.sources["field"][source] == solution_field:
+            if short[source]:
                 continue  # a short solution counts only as a whole function (below)
+            effective = int(index.sources["effective"][source])
             required = params.required(effective)
             if required is None or covered_length(starts, params.n) < required:
                 continue
