@@ -18,7 +18,8 @@ def register(subparsers) -> None:
         description=(
             "Match documents against benchmark prompts, solutions and tests (verbatim, renamed or reformatted, "
             "or a problem statement pasted as prose). `filter` writes OUT/kept and OUT/removed, `annotate` keeps "
-            "everything with `metadata.contamination`, `audit` writes OUT/audit.md with the nearest benchmark "
+            "everything with `metadata.contamination`, `audit` writes OUT/matches.md (every flagged document's "
+            "matches: benchmark, task, channel, span and an excerpt) and OUT/audit.md with the nearest benchmark "
             "problems by embedding similarity and AST match rate (phi-1's pruning)."
         ),
     )
@@ -134,6 +135,7 @@ def run_audit(args: argparse.Namespace, benchmarks: list[str]) -> int:
     from tqdm import tqdm
 
     from snowcoder_hf.decont.audit import audit, render_report, threshold_counts
+    from snowcoder_hf.decont.match_report import render_match_report
     from snowcoder_hf.evalsets.registry import load_benchmark
     from snowcoder_hf.pipeline.document_files import DocumentFileReader, find_document_files
 
@@ -148,19 +150,38 @@ def run_audit(args: argparse.Namespace, benchmarks: list[str]) -> int:
     rows = audit([(d.id, d.text) for d in documents], items, encode, top_k=args.top_k)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
+    found = match_documents(args, benchmarks, documents)
+    flagged = [(d.id, d.text, m) for d, m in zip(documents, found, strict=True) if m]
+    (output / "matches.md").write_text(render_match_report(flagged, benchmarks, len(documents)), encoding="utf-8")
     (output / "audit.md").write_text(render_report(rows, encoder_name, benchmarks), encoding="utf-8")
     with gzip.open(output / "audit.jsonl.gz", "wt", encoding="utf-8") as f:
-        for row in rows:
+        for row, matches in zip(rows, found, strict=True):
             neighbors = [{k: v for k, v in n.items() if k != "text"} for n in row.neighbors]
-            f.write(json.dumps({"id": row.doc_id, "best_ast_match": row.best_ast_match, "neighbors": neighbors}) + "\n")
+            f.write(json.dumps({"id": row.doc_id, "best_ast_match": row.best_ast_match, "neighbors": neighbors,
+                                "contamination": matches}) + "\n")  # fmt: skip
     if args.prune_at is not None:
         _write_pruned(output, documents, rows, args.prune_at)
     console = Console()
     console.print(f"audited {len(rows):,} documents against {len(items):,} benchmark problems ({encoder_name})")
     for threshold, count in threshold_counts(rows).items():
         console.print(f"  AST match rate >= {threshold:.2f}: {count:,}")
+    console.print(f"{len(flagged):,} documents match: {output / 'matches.md'}")
     console.print(f"report: {output / 'audit.md'}")
     return 0
+
+
+def match_documents(args: argparse.Namespace, benchmarks: list[str], documents) -> list[list[dict]]:
+    """The match records of every document, with the same settings `filter` and `annotate` use."""
+    from tqdm import tqdm
+
+    from snowcoder_hf.pipeline.decont import BenchmarkDecontaminationFilter
+
+    block = BenchmarkDecontaminationFilter(
+        benchmarks, args.benchmark_dir, mode="annotate", allowlist=read_allowlist(args.allowlist),
+        ignore_tasks=args.ignore_task, cache_dir=args.cache_dir,
+        reference=None if args.reference == "none" else args.reference,
+    )  # fmt: skip
+    return [block.matches(d.text) for d in tqdm(documents, desc="matching", unit="doc")]
 
 
 def _write_pruned(output: Path, documents, rows, threshold: float) -> None:

@@ -24,7 +24,6 @@ from snowcoder_hf.decont.normalize import (
     parse_python,
     remove_docstrings,
     strip_docstrings,
-    strip_imports,
 )
 from snowcoder_hf.decont.sources import full_solution
 from snowcoder_hf.evalsets.registry import BenchmarkItem
@@ -136,12 +135,11 @@ class FunctionIndex:
                 continue
             entries = []
             for fn in solution_functions(item, i, formatted[i]):
-                first = key_ids(strip_imports(fn.texts[0]))  # the formatted copy: the shortest
+                first = key_ids(fn.texts[0])  # the formatted copy: the shortest
                 if len(first) > MAX_FUNCTION_TOKENS:
                     entries = []  # a long function: the n-gram channels cover the item
                     break
-                spans = [first] + [ids for ids in map(key_ids, map(strip_imports, fn.texts[1:]))
-                                   if len(ids) <= MAX_FUNCTION_TOKENS]  # fmt: skip
+                spans = [first] + [ids for ids in map(key_ids, fn.texts[1:]) if len(ids) <= MAX_FUNCTION_TOKENS]
                 entries.append((fn, spans))
             for fn, spans in entries:
                 f = len(functions)

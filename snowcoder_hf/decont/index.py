@@ -46,7 +46,7 @@ from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 logger = logging.getLogger(__name__)
 _FIXED_NAMES = frozenset([*keyword.kwlist, *dir(builtins), "self", "cls"])  # a renaming leaves these alone
-INDEX_FORMAT = 9  # bump when what is stored changes, so stale caches are rebuilt
+INDEX_FORMAT = 10  # bump when what is stored changes, so stale caches are rebuilt
 FIELDS = ("prompt", "solution", "test")
 
 
@@ -298,13 +298,19 @@ class DecontIndex:
 
     def function_hits(self, text: str, encoded: dict) -> list[tuple[int, int, str]]:
         """`(function, char offset of its def, verbatim|renamed)` for every benchmark function found whole in `text`."""
+        exact_ids = encoded["exact"][0] if "exact" in encoded else self.encoder.encode(text, ("exact",))["exact"][0]
+        raw_defs = np.nonzero(exact_ids == self.encoder.exact.get("def", -1))[0]
+        if not len(raw_defs) or not len(self.functions.keys):
+            return []
         ids, positions = encoded["canonical"]
-        candidates = self.functions.candidates(self.key_map[ids], self.codes["canonical"], self.def_id)
+        keys = self.key_map[ids]
+        # A `def` right after a `.` (a comment's last sentence) was merged into an attribute: it is still a def.
+        at = np.minimum(np.searchsorted(positions, raw_defs), len(positions) - 1)
+        keys[at[positions[at] == raw_defs]] = self.def_id
+        candidates = self.functions.candidates(keys, self.codes["canonical"], self.def_id)
         if not candidates:
             return []
         # The j-th raw `def` token is the j-th `def` word of the text: no need to locate every token.
-        exact_ids = encoded["exact"][0] if "exact" in encoded else self.encoder.encode(text, ("exact",))["exact"][0]
-        raw_defs = np.nonzero(exact_ids == self.encoder.exact.get("def", -1))[0]
         words = [m.start() for m in _DEF_WORD_RE.finditer(text)]
         if len(words) != len(raw_defs):
             return []  # cannot happen for `TOKEN_RE` tokens; never guess an offset
