@@ -74,7 +74,9 @@ class ChannelParams:
 DEFAULT_PARAMS: dict[str, ChannelParams] = {
     "exact": ChannelParams(n=10, floor=16, cap=150, fraction=0.8, min_informative=2, short_floor=12),
     "canonical": ChannelParams(n=12, floor=18, cap=200, fraction=0.8, min_informative=2, short_floor=18),
-    "prose": ChannelParams(n=8, floor=12, cap=60, fraction=0.6, min_informative=4, short_floor=12),
+    # Statements are short (an MBPP task is one sentence): 6-grams, and half of what a full copy shows, so a
+    # copy with a word changed every dozen or so still matches (the hard benchmark's `prompt_edited` form).
+    "prose": ChannelParams(n=6, floor=10, cap=60, fraction=0.5, min_informative=3, short_floor=10),
 }
 
 
