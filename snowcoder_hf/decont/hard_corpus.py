@@ -117,7 +117,8 @@ def family_items(items: list[BenchmarkItem]) -> dict[str, list[BenchmarkItem]]:
     by_family = defaultdict(list)
     for item in items:
         by_family[family_of(item.benchmark)].append(item)
-    return {f: by_family[f] for f in FAMILIES if by_family[f]}
+    order = [f for f in FAMILIES if f in by_family] + sorted(set(by_family) - set(FAMILIES))
+    return {f: by_family[f] for f in order}
 
 
 def make_form(item: BenchmarkItem, form: str, rng: random.Random, language: str = "python") -> str | None:

@@ -80,7 +80,11 @@ def find_matches(index: DecontIndex, text: str, ignore_tasks: frozenset[tuple[st
                 continue
             # the evidence must sit in one block about as long as the source, not be scattered over the file
             window = int(index.sources["length"][source] * 1.5) + 2 * params.n
-            covered = densest_coverage(np.asarray(starts), params.n, window)
+            # a fragment repeated over a file (test code re-runs one `with ...: f.write(...)` line) is not a
+            # copy: each different n-gram counts once, where it first occurs
+            _, first = np.unique(hashes[starts], return_index=True)
+            starts = np.sort(np.asarray(starts)[first])
+            covered = densest_coverage(starts, params.n, window)
             if covered < required:
                 continue
             item = int(index.sources["item"][source])
