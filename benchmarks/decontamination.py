@@ -426,6 +426,49 @@ def main_hard(args) -> None:
     write_hard_report(args, reports, docs, total_mb, sources, wall)
 
 
+EMBEDDING_THRESHOLDS = (0.75, 0.8, 0.85, 0.9)
+
+
+def measure_embedding(items, docs, our_results, clean_sample: int, seed: int) -> dict:
+    """What the MiniLM statement channel adds to ours on the statement leaks and a seeded sample of clean
+    files: recall of ours alone and of ours plus the channel at each threshold, its false positives, and its
+    CPU seconds per document (block extraction and encoding), to set against the scan's."""
+    import random
+
+    from sentence_transformers import SentenceTransformer
+
+    from snowcoder_hf.common.offline_models import minilm_path
+    from snowcoder_hf.decont.embedding import EmbeddingStatementMatcher
+
+    model = SentenceTransformer(str(minilm_path()), device="cpu")
+
+    def encode(texts):
+        return model.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=len(texts) > 2000)
+
+    chosen = [i for i, d in enumerate(docs) if d.form and d.form.startswith("prompt")]
+    clean = [i for i, d in enumerate(docs) if d.form is None]
+    chosen += sorted(random.Random(seed).sample(clean, min(clean_sample, len(clean))))
+    matcher = EmbeddingStatementMatcher(items, encode, threshold=min(EMBEDDING_THRESHOLDS))
+    start = time.process_time()
+    found = matcher.matches_many([docs[i].text for i in chosen])
+    seconds = time.process_time() - start
+    out = {"docs": len(chosen), "clean": sum(docs[i].form is None for i in chosen), "cpu_s_per_doc": seconds / len(chosen)}
+    for threshold in (None, *EMBEDDING_THRESHOLDS):
+        recall, flagged = defaultdict(lambda: [0, 0]), 0
+        for i, extra in zip(chosen, found, strict=True):
+            doc, ours = docs[i], our_results[i]
+            extra = [] if threshold is None else [m for m in extra if m["similarity"] >= threshold]
+            if doc.form is None:
+                flagged += bool(extra or ours)
+                continue
+            hit = any(m["task_id"] == doc.task_id for m in ours + extra) or bool(ours)
+            recall[doc.form][0] += 1
+            recall[doc.form][1] += hit
+        out["ours" if threshold is None else f"+embedding >= {threshold}"] = {
+            "recall": {form: hit / n for form, (n, hit) in sorted(recall.items())}, "clean_flagged": flagged}
+    return out
+
+
 def _cell(report: dict, family: str, form: str) -> str:
     cell = report["recall"].get(family, {}).get(form)
     return f"{cell['recall']:.3f}" if cell else "-"

@@ -12,7 +12,7 @@ import textwrap
 
 from snowcoder_hf.decont.leak_corpus import rename_and_reformat
 from snowcoder_hf.decont.normalize import ast_normalized, strip_docstrings
-from snowcoder_hf.decont.sources import full_solution, problem_statement
+from snowcoder_hf.decont.sources import full_solution, problem_statements
 from snowcoder_hf.evalsets.registry import BenchmarkItem
 
 CODE_FORMS = ("verbatim", "reformatted", "renamed", "partial", "edited")
@@ -91,12 +91,7 @@ def whitespace_and_comment_edits(code: str, rng: random.Random) -> str:
 
 
 def statements(item: BenchmarkItem) -> list[str]:
-    """The natural-language task texts of `item`: its statement, and BigCodeBench's instruct prompt as released."""
-    found = [problem_statement(item)]
-    instruct = item.raw.get("instruct_prompt")
-    if isinstance(instruct, str) and instruct.strip():
-        found.append(instruct)
-    return found
+    return problem_statements(item)
 
 
 def as_comment(statement: str, rng: random.Random, language: str = "python") -> str:

@@ -45,6 +45,15 @@ def problem_statement(item: BenchmarkItem) -> str:
     return "\n".join(quoted) if quoted else prompt
 
 
+def problem_statements(item: BenchmarkItem) -> list[str]:
+    """Every natural-language task text of `item`: its statement, and BigCodeBench's instruct prompt as released."""
+    found = [problem_statement(item)]
+    instruct = item.raw.get("instruct_prompt")
+    if isinstance(instruct, str) and instruct.strip():
+        found.append(instruct)
+    return found
+
+
 def task_group(item: BenchmarkItem) -> str:
     """Items that are versions of one problem (HumanEval/HumanEval+ and the EvoEval children of a HumanEval
     task) share a group, so a line they share is not counted as shared by many problems."""
