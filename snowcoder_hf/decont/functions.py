@@ -233,8 +233,24 @@ def function_at(text: str, offset: int) -> ast.FunctionDef | None:
     span = _block(text, offset)
     if span is None or span[1] - span[0] > MAX_BLOCK_CHARS:
         return None
-    block = text[span[0] : span[1]]
-    tree = parse_python(textwrap.dedent(block.expandtabs()))
+    block = textwrap.dedent(text[span[0] : span[1]].expandtabs())
+    node = _single_function(block)
+    if node is None and parse_python(block) is None:
+        # The text around is not code at this indentation (a function pasted into a docstring or a class body
+        # at column 0): the function is the longest run of its first lines that parses as one.
+        lines = block.splitlines(keepends=True)
+        for end in range(min(len(lines), _MAX_FALLBACK_LINES), 0, -1):
+            node = _single_function("".join(lines[:end]))
+            if node is not None:
+                break
+    return node
+
+
+_MAX_FALLBACK_LINES = 40
+
+
+def _single_function(code: str) -> ast.FunctionDef | None:
+    tree = parse_python(code)
     if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], _FUNCTION_TYPES):
         return None
     return tree.body[0]

@@ -72,8 +72,11 @@ class ChannelParams:
 
 
 DEFAULT_PARAMS: dict[str, ChannelParams] = {
-    "exact": ChannelParams(n=10, floor=16, cap=150, fraction=0.8, min_informative=2, short_floor=12),
-    "canonical": ChannelParams(n=12, floor=18, cap=200, fraction=0.8, min_informative=2, short_floor=18),
+    # Code: 45% of what a full copy shows, so half a solution pasted alone still matches (the hard benchmark's
+    # `partial` form went from 0.03-0.57 to 0.53-0.93 recall, with no new false positive there).
+    # The floor keeps a 20-token run of a mid-sized solution from being evidence on its own.
+    "exact": ChannelParams(n=10, floor=24, cap=150, fraction=0.45, min_informative=2, short_floor=12),
+    "canonical": ChannelParams(n=12, floor=24, cap=200, fraction=0.45, min_informative=2, short_floor=18),
     # Statements are short (an MBPP task is one sentence): 6-grams, and half of what a full copy shows, so a
     # copy with a word changed every dozen or so still matches (the hard benchmark's `prompt_edited` form).
     "prose": ChannelParams(n=6, floor=10, cap=60, fraction=0.5, min_informative=3, short_floor=10),
