@@ -91,6 +91,10 @@ def test_audit_mode_reports_nearest_problems_side_by_side_and_prunes(corpus, tmp
         assert f"| {threshold} |" in report
     assert "<table>" in report
     assert "HumanEval/1" in report
+    matches = (tmp_path / "matches.md").read_text()  # the match records, readable
+    assert "`verbatim`" in matches
+    assert "`HumanEval/10`" in matches
+    assert "| exact |" in matches
     rows = {row["id"]: row for row in _read(tmp_path, "audit.jsonl.gz")}
     assert rows["renamed"]["best_ast_match"] >= 0.95  # renaming does not change the syntax tree
     assert rows["c-file"]["best_ast_match"] == 0.0

@@ -108,7 +108,7 @@ def as_docstring(statement: str, rng: random.Random) -> str:
     wrapped = _wrap(statement, rng)
     if rng.random() < 0.5:
         body = "\n    ".join(wrapped)
-        return f'def {rng.choice(("solve", "todo", "exercise", "helper"))}(*args):\n    """{body}\n    """\n    raise NotImplementedError\n'
+        return f'def {rng.choice(("solve", "todo", "exercise", "stub"))}(*args):\n    """{body}\n    """\n    raise NotImplementedError\n'
     body = "\n        ".join(wrapped)
     return f'class Exercise:\n    def run(self):\n        """\n        {body}\n        """\n'
 
