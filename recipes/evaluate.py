@@ -3,7 +3,7 @@
 Usage:
     python recipes/evaluate.py --config recipes/configs/paper/evaluate.yaml --benchmark_dir BENCH
     python recipes/evaluate.py --config recipes/configs/tiny/evaluate.yaml --benchmark_dir BENCH \
-        --checkpoints alpha=outputs/tiny/stage1 beta=outputs/tiny/stage2 final=outputs/tiny/stage3
+        --checkpoints alpha=outputs/tiny/alpha beta=outputs/tiny/beta final=outputs/tiny/final
 Any key can be overridden on the command line; an unknown key, in the YAML or on the command line, is an error.
 Writes OUTPUT_DIR/<name>/ (details, summary, report, chart) per checkpoint and OUTPUT_DIR/report.md
 with the alpha -> beta -> final comparison and OUTPUT_DIR/pass_at_1.png.
@@ -39,7 +39,7 @@ def _parse_checkpoints(values: list[str]) -> list[tuple[str, str]]:
             raise ValueError(f"`checkpoints` entries must look like NAME=PATH, got {value!r}.")
         pairs.append((name, path))
     if not pairs:
-        raise ValueError("`checkpoints` is empty: give NAME=PATH entries, e.g. alpha=outputs/stage1.")
+        raise ValueError("`checkpoints` is empty: give NAME=PATH entries, e.g. alpha=outputs/tiny/alpha.")
     return pairs
 
 
@@ -79,9 +79,38 @@ def main(args: EvaluateArguments) -> dict:
     return summaries
 
 
-if __name__ == "__main__":
+def parse_config(argv: list[str] | None = None) -> EvaluateArguments:
+    """Strict parse of the YAML and the command line (default: sys.argv)."""
     from trl import TrlParser
 
+    from snowcoder_hf.common.preflight import explain_unknown_keys, known_keys, raise_value_error
+
+    parser = TrlParser((EvaluateArguments,), allow_abbrev=False)
+    parser.error = raise_value_error
+    try:
+        (arguments,) = parser.parse_args_and_config(args=argv)
+    except ValueError as err:
+        raise ValueError(explain_unknown_keys(str(err), known_keys([EvaluateArguments]))) from err
+    return arguments
+
+
+def parse_args(argv: list[str] | None = None) -> EvaluateArguments:
+    """Strict parse, then every local checkpoint must be a saved model: fail before generating anything."""
+    from snowcoder_hf.common.preflight import is_checkpoint
+
+    arguments = parse_config(argv)
+    for name, path in _parse_checkpoints(arguments.checkpoints):
+        local = Path(path).expanduser()
+        if (local.exists() or path.count("/") != 1 or local.parent.is_dir()) and not is_checkpoint(local):
+            raise FileNotFoundError(f"`checkpoints` {name}={path} is not a saved model (config.json and weights): "
+                                    f"train {name} first, or point at its output_dir.")  # fmt: skip
+    return arguments
+
+
+if __name__ == "__main__":
+    import sys
+
+    from snowcoder_hf.common.preflight import run_checked
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    (arguments,) = TrlParser((EvaluateArguments,)).parse_args_and_config()
-    main(arguments)
+    sys.exit(run_checked("evaluate.py", parse_args, main))

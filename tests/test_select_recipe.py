@@ -33,7 +33,7 @@ def _recipe():
 
 @pytest.mark.parametrize("scale", ["tiny", "paper"])
 def test_every_shipped_stage2_config_parses_strictly(scale):
-    config = _recipe().parse_args(["--config", str(REPO / "recipes" / "configs" / scale / "stage2_data.yaml")])
+    config = _recipe().parse_config(["--config", str(REPO / "recipes" / "configs" / scale / "stage2_data.yaml")])
     assert config.repeat == 4
     assert config.variants.split(",")[0] == "hqins"
 
@@ -42,7 +42,7 @@ def test_a_stale_config_key_fails_loudly(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("stage1_dir: a\noutput_dir: b\nwarmup_ratio: 0.1\n")
     with pytest.raises(ValueError, match="warmup_ratio"):
-        _recipe().parse_args(["--config", str(bad)])
+        _recipe().parse_config(["--config", str(bad)])
 
 
 def test_the_recipe_selects_each_languages_share_of_the_budget_within_one_document(tmp_path, minilm_dir,
@@ -55,7 +55,7 @@ def test_the_recipe_selects_each_languages_share_of_the_budget_within_one_docume
     shutil.copytree(tiny_tokenizer_dir, stage1 / "tokenizer")
     (stage1 / "summary.json").write_text(json.dumps({"counts": {}, "tokens": 0, "languages": {"python": 3, "c": 1}}))
     recipe = _recipe()
-    config = recipe.parse_args(["--config", str(REPO / "recipes/configs/tiny/stage2_data.yaml"),
+    config = recipe.parse_config(["--config", str(REPO / "recipes/configs/tiny/stage2_data.yaml"),
                                 "--stage1_dir", str(stage1), "--output_dir", str(tmp_path / "out"),
                                 "--encoder", str(encoder), "--positives_limit", "8", "--negatives", "20",
                                 "--heldout_negatives", "10", "--budget_tokens", "3000"])  # fmt: skip

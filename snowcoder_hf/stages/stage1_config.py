@@ -95,7 +95,7 @@ class TokenizerConfig:
 
 @dataclass
 class Stage1Config:
-    output_dir: str = "demo_output/stage1"
+    output_dir: str = "outputs/tiny/stage1"
     executor: dict[str, Any] = field(default_factory=lambda: {"type": "local", "tasks": 2, "workers": 2})
     source: SourceConfig = field(default_factory=SourceConfig)
     heuristics: HeuristicsConfig = field(default_factory=HeuristicsConfig)
