@@ -16,11 +16,13 @@ from pathlib import PurePosixPath
 
 from snowcoder_hf.licensing.normalize import clean_markup, phrase_words, trigrams, words
 from snowcoder_hf.licensing.references import REFERENCES
-from snowcoder_hf.licensing.spdx import normalize_expression, normalize_name
+from snowcoder_hf.licensing.spdx import exact_name, normalize_expression, normalize_name
 
 MAX_TEXT_CHARS = 300_000  # a licence file past this is bundled notices; its head decides
-# A required title (a few words) must appear as a phrase; a required clause must be mostly present.
-_REQUIRED_CLAUSE_SHARE, _TITLE_GRAMS = 0.6, 10
+_CLAUSE_SHARE = 0.6  # a required clause must be this much present; a required title (few trigrams) whole
+_TITLE_GRAMS = 10
+_TITLE_WAIVER = 0.9  # a missing title is forgiven when the rest of the reference is this much present
+_MAX_OCCURRENCES = 64  # of one trigram, when locating a fragment (boilerplate trigrams repeat)
 
 KINDS = ("spdx_tag", "full_text", "notice", "name")
 
@@ -28,7 +30,7 @@ KINDS = ("spdx_tag", "full_text", "notice", "name")
 @dataclass(frozen=True)
 class LicenseMatch:
     """One licence found in a text: SPDX id or expression, how it was found, how much of the reference was
-    present (1.0 for tags and notices), and the word position of its first evidence."""
+    present (1.0 for tags and notices), and the word span of its evidence."""
 
     spdx: str
     kind: str
@@ -39,9 +41,13 @@ class LicenseMatch:
 
 @dataclass(frozen=True)
 class _Fragment:
-    grams: frozenset
+    alternatives: tuple[frozenset, ...]  # trigram sets of the accepted wordings
+    width: int  # words the fragment spans, plus slack for inserted words
     required: bool
-    phrase: str | None = None  # a required title, matched word for word
+
+    @property
+    def title(self) -> bool:
+        return max(len(a) for a in self.alternatives) <= _TITLE_GRAMS
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,6 @@ class _Compiled:
     spdx: str
     threshold: float
     fragments: tuple[_Fragment, ...]
-    total: int
 
 
 @functools.cache
@@ -58,40 +63,80 @@ def _compiled() -> tuple[_Compiled, ...]:
     for ref in REFERENCES:
         fragments = []
         for text in ref.fragments:
-            required = text.startswith("!")
-            grams = set()
-            for part in text.lstrip("!").split("{}"):  # no trigram spans a varying part
-                grams.update(trigrams(phrase_words(part)))
-            phrase = " ".join(phrase_words(text.lstrip("!"))) if required and len(grams) <= _TITLE_GRAMS else None
-            fragments.append(_Fragment(frozenset(grams), required, phrase))
-        out.append(_Compiled(ref.spdx, ref.threshold, tuple(fragments), sum(len(f.grams) for f in fragments)))
+            alternatives, width = [], 0
+            for wording in text.lstrip("!").split("||"):
+                grams = set()
+                for part in wording.split("{}"):  # no trigram spans a varying part
+                    grams.update(trigrams(phrase_words(part)))
+                alternatives.append(frozenset(grams))
+                width = max(width, len(phrase_words(wording)) + 4 * wording.count("{}") + 10)
+            fragments.append(_Fragment(tuple(alternatives), width, text.startswith("!")))
+        out.append(_Compiled(ref.spdx, ref.threshold, tuple(fragments)))
     return tuple(out)
 
 
-def full_text_matches(tokens: list[str]) -> list[LicenseMatch]:
-    """Every reference licence whose text is contained in `tokens`, one per span, in text order."""
-    first: dict[tuple, int] = {}
+def _index(tokens: list[str]) -> dict[tuple, list[int]]:
+    index: dict[tuple, list[int]] = {}
     for i, gram in enumerate(trigrams(tokens)):
-        first.setdefault(gram, i)
-    joined = f" {' '.join(tokens)} "
-    found: list[tuple[int, LicenseMatch]] = []
-    for ref in _compiled():
-        matched, positions, ok = 0, [], True
-        for fragment in ref.fragments:
-            hits = [first[g] for g in fragment.grams if g in first]
-            if fragment.phrase is not None and f" {fragment.phrase} " not in joined:
-                ok = False
-                break
-            if fragment.required and len(hits) < _REQUIRED_CLAUSE_SHARE * len(fragment.grams):
-                ok = False
-                break
-            matched += len(hits)
-            positions += hits
-        if ok and positions and matched >= ref.threshold * ref.total:
-            found.append((matched, LicenseMatch(ref.spdx, "full_text", matched / ref.total, min(positions),
-                                                max(positions) + 3)))  # fmt: skip
+        positions = index.setdefault(gram, [])
+        if len(positions) < _MAX_OCCURRENCES:
+            positions.append(i)
+    return index
+
+
+def _locate(grams: frozenset, width: int, index: dict) -> tuple[int, int, int]:
+    """`(distinct trigrams found, start, end)` of the window of `width` words holding most of `grams`."""
+    points = sorted((p, g) for g in grams for p in index.get(g, ()))
+    best, counts, left = (0, -1, -1), {}, 0
+    for position, gram in points:
+        counts[gram] = counts.get(gram, 0) + 1
+        while position - points[left][0] > width:
+            old = points[left][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            left += 1
+        if len(counts) > best[0]:
+            best = (len(counts), points[left][0], position + 3)
+    return best
+
+
+def _match(ref: _Compiled, index: dict) -> LicenseMatch | None:
+    """`ref` in the indexed text, or None: every required fragment present, enough of the whole found."""
+    hits_sum = size_sum = 0
+    missing_title = False
+    anchors: list[tuple[int, int]] = []
+    others: list[tuple[int, int]] = []
+    anchored = any(f.required for f in ref.fragments)  # required fragments locate the licence, else all do
+    for fragment in ref.fragments:
+        located = [(*_locate(grams, fragment.width, index), len(grams)) for grams in fragment.alternatives]
+        hits, start, end, total = max(located, key=lambda item: item[0] / max(item[3], 1))  # best wording
+        present = hits >= (total if fragment.title else _CLAUSE_SHARE * total)
+        if fragment.required and not present:
+            if not fragment.title:
+                return None
+            missing_title = True
+            continue
+        hits_sum, size_sum = hits_sum + hits, size_sum + total
+        if hits:
+            (anchors if fragment.required or not anchored else others).append((start, end))
+    anchors = anchors or others  # a waived title leaves the other fragments to place the licence
+    if not anchors or not size_sum:
+        return None
+    score = hits_sum / size_sum
+    if score < (max(ref.threshold, _TITLE_WAIVER) if missing_title else ref.threshold):
+        return None
+    return LicenseMatch(ref.spdx, "full_text", score, min(a for a, _ in anchors), max(b for _, b in anchors))
+
+
+def full_text_matches(tokens: list[str]) -> list[LicenseMatch]:
+    """Every reference licence whose text is in `tokens`, one per span (the reference that explains more
+    of a span wins it), in text order."""
+    index = _index(tokens)
+    found = [m for m in (_match(ref, index) for ref in _compiled()) if m is not None]
     kept: list[LicenseMatch] = []
-    for _, match in sorted(found, key=lambda item: -item[0]):
+    weight = {r.spdx: sum(max(len(a) for a in f.alternatives) for f in r.fragments) for r in _compiled()}
+    for match in sorted(found, key=lambda m: -m.score * weight[m.spdx]):
         if not any(_overlap(match, other) > 0.5 for other in kept):
             kept.append(match)
     ids = {m.spdx for m in kept}
@@ -106,10 +151,15 @@ def _overlap(a: LicenseMatch, b: LicenseMatch) -> float:
 
 
 # -- notices, on the space-joined normalised words -----------------------------------------------------------
+_GNU = r"gnu (lesser |library |affero )?(?:general public license|gpl)"
+_LATER = r"( or at your option any later version| or any later version| or later)?"
 _GNU_NOTICE_RE = re.compile(
-    r"\bgnu (lesser |library |affero )?general public license (?:as published by the free software foundation )?"
-    r"(?:either )?(?:version|v) (\d)(?: (\d))?(?: of the license)?( or at your option any later version| or any "
-    r"later version| or later)?"
+    rf"\b{_GNU} (?:as published by the free software foundation )?(?:either )?(?:version|v) (\d)(?: (\d))?"
+    rf"(?: of the license)?{_LATER}"
+)
+# "version 2.1 of the GNU Lesser General Public License ... or (at your option) any later version"
+_GNU_VERSION_FIRST_RE = re.compile(
+    rf"\bversion (\d)(?: (\d))? of the {_GNU}((?: [a-z0-9]+){{0,8}}? or (?:at your option )?any later version)?"
 )
 _NOTICES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\blicensed under the apache license version 2 0\b"), "Apache-2.0"),
@@ -118,60 +168,89 @@ _NOTICES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\bunder the same terms as perl itself\b"), "Artistic-1.0-Perl OR GPL-1.0-or-later"),
     (re.compile(r"\bgoverned by a bsd style license\b"), "BSD-3-Clause"),
     (re.compile(r"\bthis is free and unencumbered software released into the public domain\b"), "Unlicense"),
+    (re.compile(r"\b(?:is|are|been|put|placed|released|dedicated|be) (?:in|into|on|to) the public domain\b"),
+     "LicenseRef-Public-Domain"),
+)  # fmt: skip
+# "licensed under the MIT license", "is licensed Apache 2.0", "released under the terms of the BSD 3-clause"
+_UNDER_RE = re.compile(
+    r"\b(?:(?:licensed|licenced)(?: under)?|(?:released|distributed|available|published|provided|covered) under)"
+    r"((?: [a-z0-9]+){1,10})"
 )
-_UNDER_NAME_RE = re.compile(
-    r"\b(?:licensed|released|distributed|available|published|provided|covered|licenced) under (?:the )?"
-    r"(?:terms of (?:the )?)?(?:an? )?((?:[a-z0-9]+ ){0,4}?[a-z0-9]+) license\b"
+# "the complete text of the Apache License Version 2.0 can be found in /usr/share/common-licenses/Apache-2.0"
+_TEXT_OF_RE = re.compile(
+    r"\b(?:full|complete) text of((?: [a-z0-9]+){1,10}?) (?:can|may|is|are) (?:be )?(?:found|available|contained)"
 )
+_COMMON_LICENSES_RE = re.compile(r"\bcommon licenses ([a-z]+[a-z0-9]*(?: \d+)*)")
+_LEADING = {"the", "terms", "of", "an", "a", "conditions", "either"}
 _SPDX_TAG_RE = re.compile(r"SPDX-License-Identifier:\s*([^\n\r*#]*?)\s*(?:\*/|-->|\"|$)", re.I | re.M)
 _README_RE = re.compile(r"^readme(?:\.[a-z0-9]+)?$", re.I)
 _HEADING_RE = re.compile(
     r"^(?:#{1,6}[ \t]*([^\n]*)|([^\n]+)\n[=\-~^*]{3,}[ \t]*)$|^\.\. _([^\n]*):$|^\*\*([^\n*]+)\*\*[ \t]*$", re.M
 )
+_STOP = {"and", "or", "with", "see", "for", "which", "except", "in", "to", "unless", "if", "you", "this", "that",
+         "by", "please", "at", "from", "copyright", "but", "on", "can", "is", "as"}  # fmt: skip
+
+
+def _name_in(window: list[str]) -> str | None:
+    """The licence named at the start of `window` ("the terms of the BSD 3 clause license ...")."""
+    while window and window[0] in _LEADING:
+        window = window[1:]
+    cut = next((i for i, w in enumerate(window) if w in _STOP or (i and w == "the")), len(window))
+    window = window[: min(cut, 6)]
+    if not window or "general" in window:  # a GNU name: the GNU patterns decide, or nothing does
+        return None
+    if window[0] in ("gpl", "lgpl", "agpl") and not (len(window) > 1 and window[1][:1].isdigit()):
+        return None  # "released under the GPL": no version, so no licence to name
+    text = re.sub(r"(\d) (?=\d)", r"\1.", " ".join(window))  # "2 0" was "2.0"
+    for start in range(min(3, len(window))):  # "open source MIT-CMU license": the name may come later
+        part = text.split(" ", start)[-1] if start else text
+        for end in range(len(part.split()), 0, -1):
+            exact = exact_name(" ".join(part.split()[:end]))
+            if exact:
+                return exact
+    return normalize_name(text)
 
 
 def _word_index(joined: str, char_pos: int) -> int:
     return joined.count(" ", 0, char_pos)
 
 
-def _gnu_spdx(match: re.Match) -> str | None:
-    family = {"lesser ": "LGPL", "library ": "LGPL", "affero ": "AGPL"}.get(match.group(1) or "", "GPL")
-    version = f"{match.group(2)}.{match.group(3) or '0'}"
-    name = f"{family}-{version}{'+' if match.group(4) else ''}"
+def _gnu_spdx(family_word: str | None, major: str, minor: str | None, later: str | None) -> str | None:
+    family = {"lesser ": "LGPL", "library ": "LGPL", "affero ": "AGPL"}.get(family_word or "", "GPL")
+    version = f"{major}.{minor or '0'}"
     if family == "GPL" and version == "2.1":
         return None
-    return normalize_name(name)
+    return normalize_name(f"{family}-{version}{'+' if later else ''}")
 
 
 def notice_matches(tokens: list[str], *, names: bool = True) -> list[LicenseMatch]:
-    """Standard licence notices (and, with `names`, "licensed under the X license") in text order."""
+    """Standard licence notices (and, with `names`, "licensed under the X license" and "the complete text of
+    X can be found in ...") in text order."""
     joined = " ".join(tokens)
-    out = []
+    found: list[tuple[int, str]] = []
     for match in _GNU_NOTICE_RE.finditer(joined):
-        spdx = _gnu_spdx(match)
-        if spdx:
-            out.append(LicenseMatch(spdx, "notice", 1.0, _word_index(joined, match.start())))
+        found.append((match.start(), _gnu_spdx(match.group(1), match.group(2), match.group(3), match.group(4))))
+    for match in _GNU_VERSION_FIRST_RE.finditer(joined):
+        found.append((match.start(), _gnu_spdx(match.group(3), match.group(1), match.group(2), match.group(4))))
     for pattern, spdx in _NOTICES:
-        for match in pattern.finditer(joined):
-            out.append(LicenseMatch(normalize_expression(spdx) or spdx, "notice", 1.0,
-                                    _word_index(joined, match.start())))  # fmt: skip
+        found += [(match.start(), normalize_expression(spdx) or spdx) for match in pattern.finditer(joined)]
     if names:
-        for match in _UNDER_NAME_RE.finditer(joined):
-            if "general public" in match.group(1):
-                continue  # an unversioned GNU name: the GNU pattern above decides, or nothing does
-            spdx = normalize_name(match.group(1) + " license")
-            if spdx:
-                out.append(LicenseMatch(spdx, "notice", 1.0, _word_index(joined, match.start())))
-    return sorted(out, key=lambda m: m.position)
+        for pattern in (_UNDER_RE, _TEXT_OF_RE):
+            found += [(m.start(), _name_in(m.group(1).split())) for m in pattern.finditer(joined)]
+        for match in _COMMON_LICENSES_RE.finditer(joined):  # Debian's path names the licence file
+            name = re.sub(r" (\d+(?: \d+)*)$", lambda m: "-" + m.group(1).replace(" ", "."), match.group(1))
+            found.append((match.start(), normalize_name(name)))
+    matches = {(_word_index(joined, pos), spdx) for pos, spdx in found if spdx}
+    return [LicenseMatch(spdx, "notice", 1.0, pos) for pos, spdx in sorted(matches)]
 
 
 def spdx_tags(text: str) -> list[LicenseMatch]:
-    """`SPDX-License-Identifier: X` lines, each parsed as an expression."""
+    """`SPDX-License-Identifier: X` lines, each parsed as an expression, at their word positions."""
     out = []
     for match in _SPDX_TAG_RE.finditer(text[:MAX_TEXT_CHARS]):
         spdx = normalize_expression(match.group(1))
         if spdx:
-            out.append(LicenseMatch(spdx, "spdx_tag", 1.0, text.count(" ", 0, match.start())))
+            out.append(LicenseMatch(spdx, "spdx_tag", 1.0, len(words(text[: match.start()]))))
     return out
 
 
@@ -205,34 +284,43 @@ def is_readme(filename: str | None) -> bool:
 
 
 def identify_all(text: str, filename: str | None = None) -> list[LicenseMatch]:
-    """Every licence found in `text`, best evidence first: SPDX tags, then full texts and notices in text
-    order (a notice inside a matched full text is part of it). A README is read only in its licence
-    sections, where a bare licence name also counts."""
+    """Every licence found in `text`, in text order: SPDX tags, full texts and notices (a notice after a
+    matched full text is read as part of it: the GNU and Apache texts end with their own). A README is read
+    only in its licence sections, where a bare licence name also counts; so does a licence file that holds
+    only a name ("Apache 2.0")."""
     if not isinstance(text, str) or not text.strip():
         return []
     text = text[:MAX_TEXT_CHARS]
-    tags = spdx_tags(text)
-    readme = is_readme(filename)
-    parts = license_sections(text) if readme else [text]
+    if is_readme(filename):
+        return _identify_readme(text)
+    if len(text.strip()) <= 80 and "\n" not in text.strip():
+        spdx = normalize_expression(clean_markup(text).strip())
+        if spdx:
+            return [LicenseMatch(spdx, "name", 1.0, 0)]
+    tokens = words(text)
+    full = full_text_matches(tokens)
+    notices = [n for n in notice_matches(tokens) if not any(f.position <= n.position for f in full)]
+    tags = spdx_tags(text) if "spdx" in text[:MAX_TEXT_CHARS].lower() else []
+    return sorted(tags + full + notices, key=lambda m: (m.position, KINDS.index(m.kind)))
+
+
+def _identify_readme(text: str) -> list[LicenseMatch]:
+    sections = license_sections(text)
+    if not sections:  # no licence section: only a tag or an explicit notice anywhere in the README
+        return spdx_tags(text) + notice_matches(words(text), names=False)
     found: list[LicenseMatch] = []
-    offset = 0
-    for part in parts:
-        tokens = words(part)
+    for section in sections:
+        tokens = words(section)
         full = full_text_matches(tokens)
-        # a notice after a full text is read as part of it: the GNU and Apache texts end with their own notice
-        notices = [n for n in notice_matches(tokens) if not any(f.position <= n.position for f in full)]
-        matches = list({(m.spdx, m.position): m for m in full + notices}.values())
-        if readme and not matches:
-            for line in _name_lines(part):
+        matches = full + [n for n in notice_matches(tokens) if not any(f.position <= n.position for f in full)]
+        if not matches:
+            for line in _name_lines(section):
                 spdx = normalize_expression(line)
                 if spdx:
-                    matches.append(LicenseMatch(spdx, "name", 1.0, 0))
+                    matches = [LicenseMatch(spdx, "name", 1.0, 0)]
                     break
-        found += [LicenseMatch(m.spdx, m.kind, m.score, m.position + offset, m.end) for m in matches]
-        offset += len(tokens)
-    if readme and not parts:  # no licence section: only an explicit notice anywhere in the README
-        found = [m for m in notice_matches(words(text), names=False)]
-    return tags + sorted(found, key=lambda m: m.position)
+        found += sorted(matches, key=lambda m: m.position)
+    return found
 
 
 def identify_text(text: str, filename: str | None = None) -> LicenseMatch | None:

@@ -23,6 +23,9 @@ from snowcoder_hf.licensing.spdx import KNOWN_IDS, normalize_expression, normali
 _LICENSE_FILE_RE = re.compile(
     r"^(?:un)?licen[cs]e(?:s)?(?:[-_.][\w.-]*)?$|^copying(?:[-_.][\w.-]*)?$|^[\w-]+[-_]licen[cs]e(?:\.\w+)?$", re.I
 )
+_PRIMARY_RE = re.compile(r"^(?:(?:un)?licen[cs]e|copying(?:\.lesser|\.lib)?)(?:\.(?:txt|md|rst|markdown))?$", re.I)
+# Licence files of bundled or vendored code, not of the repository itself.
+_THIRD_PARTY_RE = re.compile(r"third[-_. ]?party|bundled|external|vendor|notice|authors|contributors|patents", re.I)
 _SUFFIX_NAME_RE = re.compile(r"^(?:licen[cs]e|copying)[-_.]([\w.-]+?)(?:\.(?:txt|md|rst))?$", re.I)
 METADATA_FILES = ("package.json", "pyproject.toml", "Cargo.toml", "PKG-INFO", "METADATA", "debian/copyright")
 EVIDENCE = ("license_file", "package_metadata", "readme")
@@ -89,7 +92,7 @@ def _from_license_files(files: Mapping[str, str]) -> LicenseResult | None:
         return LicenseResult(normalize_expression(" AND ".join(sorted(reuse))), "LICENSES/")
     results, kinds = [], []
     for name in sorted(files):
-        if "/" in name or not is_license_file(name):
+        if "/" in name or not is_license_file(name) or _THIRD_PARTY_RE.search(name):
             continue
         match = identify_text(files[name], name)
         if match:
@@ -97,6 +100,10 @@ def _from_license_files(files: Mapping[str, str]) -> LicenseResult | None:
             kinds.append(f"{name}:{match.kind}")
     if not results:
         return None
+    primary = [(n, s) for n, s in results if _PRIMARY_RE.match(n)]
+    if primary:  # LICENSE / COPYING speak for the repository; LICENSE-MIT beside them is a vendored part's
+        kinds = [k for k in kinds if _PRIMARY_RE.match(k.split(":")[0])]
+        results = primary
     ids = {spdx for _, spdx in results}
     if "LGPL-3.0-only" in ids:  # COPYING (GPL-3.0) + COPYING.LESSER (LGPL-3.0) is LGPL-3.0
         results = [(n, s) for n, s in results if s != "GPL-3.0-only"]

@@ -99,7 +99,7 @@ def _key(name: str) -> str:
     return key
 
 
-def _exact(name: str) -> str | None:
+def exact_name(name: str) -> str | None:
     """A known id or alias, spelled any case, with or without `License` / `version` words."""
     key = _key(name)
     bare = re.sub(r"\b(?:license|software|agreement|version|v)\b", " ", key)
@@ -113,7 +113,7 @@ def _exact(name: str) -> str | None:
 
 def _by_rules(name: str) -> str | None:
     """The SPDX id a free-form licence name stands for, by family words, or None."""
-    exact = _exact(name)
+    exact = exact_name(name)
     if exact is not None:
         return exact
     key = _key(name)
@@ -291,7 +291,7 @@ def _strip_notes(text: str) -> str:
 
 
 def _single(text: str) -> Expression | None:
-    exact = _exact(text)
+    exact = exact_name(text)
     if exact is None and "/" in text:  # "MIT/Apache-2.0": Rust crates' dual licence
         parts = [p for p in text.split("/") if p.strip()]
         names = [normalize_name(p) for p in parts]
