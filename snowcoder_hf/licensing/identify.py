@@ -293,14 +293,14 @@ def identify_all(text: str, filename: str | None = None) -> list[LicenseMatch]:
     text = text[:MAX_TEXT_CHARS]
     if is_readme(filename):
         return _identify_readme(text)
-    if len(text.strip()) <= 80 and "\n" not in text.strip():
+    tags = spdx_tags(text) if "spdx" in text.lower() else []
+    if not tags and len(text.strip()) <= 80 and "\n" not in text.strip():
         spdx = normalize_expression(clean_markup(text).strip())
         if spdx:
             return [LicenseMatch(spdx, "name", 1.0, 0)]
     tokens = words(text)
     full = full_text_matches(tokens)
     notices = [n for n in notice_matches(tokens) if not any(f.position <= n.position for f in full)]
-    tags = spdx_tags(text) if "spdx" in text[:MAX_TEXT_CHARS].lower() else []
     return sorted(tags + full + notices, key=lambda m: (m.position, KINDS.index(m.kind)))
 
 

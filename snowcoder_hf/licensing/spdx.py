@@ -177,7 +177,7 @@ def normalize_name(name: str) -> str | None:
 
 
 # -- expressions -----------------------------------------------------------------------------------------------
-_TOKEN_RE = re.compile(r"\(|\)|\s*,\s*(?:and|or)\s+|\s+(?:AND|OR|WITH)\s+|\s+(?:and|or|with)\s+", re.I)
+_TOKEN_RE = re.compile(r"\(|\)|\s*,\s*(?:and|or)\s+|\s+(?:AND|OR|WITH)(?:\s+|$)|\s+(?:and|or|with)\s+", re.I)
 _OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|WITH)\b", re.I)
 
 Expression = Any  # str id | ("OR" | "AND", tuple[Expression, ...]) | ("WITH", str, str)
@@ -305,6 +305,8 @@ def _single(text: str) -> Expression | None:
 
 @functools.lru_cache(maxsize=16384)
 def _parse_text(text: str) -> Expression | None:
+    if text.count("(") != text.count(")"):
+        raise ExpressionError(f"unbalanced parentheses in {text!r}")
     tokens = _tokens(text)
     if not tokens:
         return None

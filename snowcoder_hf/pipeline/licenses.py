@@ -56,18 +56,16 @@ class LicenseAnnotator(PipelineStep):
             raise ValueError(f"`prefer` must be one of {', '.join(PREFER)}, got {prefer!r}.")
         self.resolver, self.column, self.prefer = resolver, column, prefer
 
-    def _resolve(self, metadata: Mapping) -> LicenseResult | None:
-        if self.resolver is None:
-            return None
-        found = self.resolver(metadata)
-        return found if found is not None and found.spdx else None
-
     def annotate(self, doc: Document) -> LicenseResult:
         raw = doc.metadata.get(self.column)
         from_column = license_from_column(raw)
-        first, second = (from_column, None) if self.prefer == "column" else (None, from_column)
-        found = first or self._resolve(doc.metadata) or second
-        result = found or LicenseResult(None, "none")
+        resolved = self.resolver(doc.metadata) if self.resolver is not None and (
+            self.prefer == "resolver" or from_column is None) else None  # fmt: skip
+        if resolved is not None and resolved.spdx is None:  # keep why it failed ("repo_not_found") as the source
+            result = from_column or resolved
+        else:
+            result = (from_column or resolved) if self.prefer == "column" else (resolved or from_column)
+        result = result or LicenseResult(None, "none")
         if raw is not None and raw != result.spdx:
             doc.metadata["license_raw"] = list(raw) if isinstance(raw, tuple) else raw  # nothing said is lost
         doc.metadata["license"] = result.spdx

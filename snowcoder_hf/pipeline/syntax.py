@@ -147,6 +147,9 @@ class SyntaxValidityFilter(BaseFilter):
         self.annotate_only = annotate_only
         self._parsers: dict[tuple[str, str], object] = {}  # built on first use, so the block pickles cheaply
 
+    def __getstate__(self):  # tree-sitter parsers do not pickle; each worker builds its own
+        return {**self.__dict__, "_parsers": {}}
+
     def _parser(self, language: str, path: str):
         spec = _TSX if language == "TypeScript" and path.lower().endswith(".tsx") else GRAMMARS.get(language)
         if spec is None or (self.languages is not None and language not in self.languages):
@@ -183,10 +186,9 @@ class SyntaxValidityFilter(BaseFilter):
             return self._pass_unchecked(doc, "syntax_too_large_to_check", language)
         try:
             data = self.source_bytes(doc, language)
-        except NotebookError:
+        except NotebookError:  # notebook JSON that does not convert: nothing in it parses as code
             doc.metadata["syntax_error_fraction"] = 1.0
-            self.stat_update(f"syntax_error_{language}")
-            return self.annotate_only or (False, "syntax_error")
+            return self._error(language)
         if len(data) > self.max_bytes:
             return self._pass_unchecked(doc, "syntax_too_large_to_check", language)
         try:
@@ -196,7 +198,8 @@ class SyntaxValidityFilter(BaseFilter):
         doc.metadata["syntax_error_fraction"] = round(check.error_fraction, 6)
         self.stat_update("syntax_checked", f"syntax_checked_{language}")
         self.stat_update("syntax_checked_bytes", value=len(data))
-        if check.error_fraction > self.max_error_fraction and not self.annotate_only:
-            self.stat_update(f"syntax_error_{language}")
-            return False, "syntax_error"
-        return True
+        return self._error(language) if check.error_fraction > self.max_error_fraction else True
+
+    def _error(self, language: str) -> bool | tuple[bool, str]:
+        self.stat_update(f"syntax_error_{language}")
+        return True if self.annotate_only else (False, "syntax_error")
