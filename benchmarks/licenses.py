@@ -122,10 +122,11 @@ def dist_info_items(site_packages: str, skipped: collections.Counter) -> list[It
 def npm_items(roots: list[str], skipped: collections.Counter) -> list[Item]:
     items, seen = [], set()
     for root in roots:
-        for folder, dirs, names in os.walk(root):
-            if "package.json" not in names or os.path.basename(os.path.dirname(folder)) not in (
-                "node_modules", "lib") and not os.path.basename(os.path.dirname(os.path.dirname(folder))).endswith(
-                "node_modules"):  # fmt: skip
+        for folder, _dirs, names in os.walk(root):
+            parent, grand = os.path.basename(os.path.dirname(folder)), os.path.basename(
+                os.path.dirname(os.path.dirname(folder)))  # fmt: skip
+            is_package = parent == "node_modules" or (parent.startswith("@") and grand == "node_modules")
+            if "package.json" not in names or not is_package:  # nested package.json files mark build folders
                 continue
             package = read_text_file(os.path.join(folder, "package.json"))
             label = license_from_package_json(package) if package else None

@@ -180,18 +180,25 @@ def test_common_spellings_normalise_to_spdx(spelling, spdx):
     assert normalize_expression(spelling) == spdx
 
 
-@pytest.mark.parametrize("value", [None, "", "UNKNOWN", "Dual License", "(MIT OR", "MIT AND (", 12, {"x": 1}, "x" * 5000])
+@pytest.mark.parametrize(
+    "value", [None, "", "UNKNOWN", "Dual License", "(MIT OR", "MIT AND (", 12, {"x": 1}, "x" * 5000]
+)
 def test_unrecognised_or_malformed_licence_values_give_none(value):
     assert normalize_expression(value) is None
 
 
 def test_permissive_check_reads_spdx_expressions_lists_and_free_spellings():
-    assert is_permissive("MIT") and is_permissive("MIT License") and is_permissive("Apache Software License")
-    assert is_permissive("GPL-3.0-only OR MIT") and not is_permissive("MIT AND GPL-3.0-only")
+    assert is_permissive("MIT")
+    assert is_permissive("MIT License")
+    assert is_permissive("Apache Software License")
+    assert is_permissive("GPL-3.0-only OR MIT")
+    assert not is_permissive("MIT AND GPL-3.0-only")
     assert is_permissive("Apache-2.0 WITH LLVM-exception")
     assert not is_permissive("GPL-2.0-only WITH Classpath-exception-2.0")
     assert is_permissive(["GPL-3.0", "apache-2.0"])  # the-stack's list: alternatives, as the keep rule read it
-    assert not is_permissive(None) and not is_permissive("(MIT OR") and not is_permissive("LicenseRef-Proprietary")
+    assert not is_permissive(None)
+    assert not is_permissive("(MIT OR")
+    assert not is_permissive("LicenseRef-Proprietary")
 
 
 def test_dedup_keep_rule_prefers_the_spdx_permissive_copy():
@@ -201,7 +208,9 @@ def test_dedup_keep_rule_prefers_the_spdx_permissive_copy():
 
 
 # -- licence texts ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "spdx"), [(MIT, "MIT"), (BSD_2, "BSD-2-Clause"), (BSD_3, "BSD-3-Clause"), (ISC, "ISC")])
+@pytest.mark.parametrize(
+    ("text", "spdx"), [(MIT, "MIT"), (BSD_2, "BSD-2-Clause"), (BSD_3, "BSD-3-Clause"), (ISC, "ISC")]
+)
 def test_licence_texts_are_identified_whatever_their_wrapping_and_markup(text, spdx):
     assert identify_text(text).spdx == spdx
     assert identify_text(_rewrap(text, 60)).spdx == spdx
@@ -213,7 +222,9 @@ def test_licence_texts_are_identified_whatever_their_wrapping_and_markup(text, s
 def test_near_variants_are_told_apart_by_their_distinguishing_clause():
     mit_0 = re.sub(r"subject to the following conditions:.*?Software\.\n", "", MIT, flags=re.S)
     assert identify_text(mit_0).spdx == "MIT-0"
-    zero_bsd = ISC.replace(", provided that the above\ncopyright notice and this permission notice appear in all copies", "")
+    zero_bsd = ISC.replace(
+        ", provided that the above\ncopyright notice and this permission notice appear in all copies", ""
+    )
     assert identify_text(zero_bsd).spdx == "0BSD"
 
 
@@ -267,7 +278,8 @@ def test_installed_wheels_licence_files_agree_with_their_metadata(package):
 
 
 def test_bad_texts_give_no_licence_and_no_error():
-    assert identify_text("") is None and identify_text("   \n") is None
+    assert identify_text("") is None
+    assert identify_text("   \n") is None
     assert identify_text("\x00\x01\x02binary\xff" * 100) is None
     assert identify_text("\udcff\udcfe not utf-8 \udc80") is None
     huge = MIT + "x " * 2_000_000  # bounded: only the head of a huge file is read
@@ -281,16 +293,21 @@ def test_package_json_licence_forms():
     assert license_from_package_json({"license": {"type": "ISC"}}).spdx == "ISC"
     assert license_from_package_json({"license": "UNLICENSED"}).spdx == "LicenseRef-Proprietary"
     pointer = license_from_package_json({"license": "SEE LICENSE IN LICENSE.md"})
-    assert pointer.spdx is None and pointer.pointer == "LICENSE.md"
-    assert license_from_package_json("{not json") is None and license_from_package_json("[1]") is None
+    assert pointer.spdx is None
+    assert pointer.pointer == "LICENSE.md"
+    assert license_from_package_json("{not json") is None
+    assert license_from_package_json("[1]") is None
 
 
 def test_python_core_metadata_prefers_expression_then_field_then_classifiers():
     assert license_from_core_metadata("Metadata-Version: 2.4\nName: a\nLicense-Expression: MIT OR Apache-2.0\n"
                                       "Classifier: License :: OSI Approved :: BSD License\n").spdx == "MIT OR Apache-2.0"  # fmt: skip
     assert license_from_core_metadata("Name: a\nLicense: Apache 2.0\n").source == "METADATA:License"
-    classifiers = license_from_core_metadata("Name: a\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n")
-    assert classifiers.spdx == "MIT" and classifiers.source == "METADATA:Classifier"
+    classifiers = license_from_core_metadata(
+        "Name: a\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n"
+    )
+    assert classifiers.spdx == "MIT"
+    assert classifiers.source == "METADATA:Classifier"
     whole_text = "Name: a\nLicense: " + MIT.replace("\n", "\n        ") + "\n"
     assert license_from_core_metadata(whole_text).spdx == "MIT"
     assert license_from_core_metadata("Name: a\n") is None
@@ -300,7 +317,10 @@ def test_pyproject_licence_forms():
     assert license_from_pyproject('[project]\nname = "a"\nlicense = "BSD-3-Clause"\n').spdx == "BSD-3-Clause"
     assert license_from_pyproject('[project]\nlicense = { text = "Apache 2.0" }\n').spdx == "Apache-2.0"
     assert license_from_pyproject('[project]\nlicense = { file = "COPYING" }\n').pointer == "COPYING"
-    assert license_from_pyproject('[project]\nclassifiers = ["License :: OSI Approved :: ISC License (ISCL)"]\n').spdx == "ISC"
+    assert (
+        license_from_pyproject('[project]\nclassifiers = ["License :: OSI Approved :: ISC License (ISCL)"]\n').spdx
+        == "ISC"
+    )
     assert license_from_pyproject('[tool.poetry]\nlicense = "MIT"\n').spdx == "MIT"
     assert license_from_pyproject("[project\nbroken") is None
 
@@ -308,7 +328,8 @@ def test_pyproject_licence_forms():
 def test_debian_dep5_declared_licence_and_its_text():
     assert license_from_dep5(DEP5).spdx == "LGPL-2.1-or-later"
     text = dep5_license_text(DEP5)
-    assert "License:" not in text and "Lesser General Public" in text
+    assert "License:" not in text
+    assert "Lesser General Public" in text
     assert identify_text(text).spdx == "LGPL-2.1-or-later"
     assert license_from_dep5("This package was debianized by someone.\nIt is GPL.\n") is None  # not DEP-5
 
@@ -317,7 +338,8 @@ def test_dataset_licence_columns():
     assert license_from_column(["MIT", "Apache-2.0"]).spdx == "MIT OR Apache-2.0"
     assert license_from_column(("BSD-3-Clause",)).spdx == "BSD-3-Clause"
     assert license_from_column("apache-2.0").spdx == "Apache-2.0"
-    assert license_from_column(float("nan")) is None and license_from_column([]) is None
+    assert license_from_column(float("nan")) is None
+    assert license_from_column([]) is None
     np = pytest.importorskip("numpy")
     assert license_from_column(np.array(["mit", "isc"])).spdx == "MIT OR ISC"
 
@@ -380,14 +402,19 @@ def test_annotator_records_spdx_and_source_on_every_document(tmp_path):
     assert [d.metadata["license"] for d in docs] == ["MIT OR Apache-2.0", "BSD-2-Clause", "BSD-2-Clause", None]
     assert [d.metadata["license_source"] for d in docs] == ["column", "LICENSE:full_text", "LICENSE:full_text",
                                                            "repo_not_found"]  # fmt: skip
-    assert docs[0].metadata["license_raw"] == ["mit", "apache-2.0"] and docs[2].metadata["license_raw"] == "see the website"
-    assert annotator.stats["license_unknown"].total == 1 and annotator.stats["license_known"].total == 3
+    assert docs[0].metadata["license_raw"] == ["mit", "apache-2.0"]
+    assert docs[2].metadata["license_raw"] == "see the website"
+    assert annotator.stats["license_unknown"].total == 1
+    assert annotator.stats["license_known"].total == 3
 
 
 def test_annotator_can_prefer_the_repository_over_the_column(tmp_path):
     _repo(tmp_path, "r", {"LICENSE": ISC})
-    doc = next(LicenseAnnotator(resolver=str(tmp_path), prefer="resolver").run(iter(_docs({"repo": "r", "license": "MIT"}))))
-    assert doc.metadata["license"] == "ISC" and doc.metadata["license_raw"] == "MIT"
+    doc = next(
+        LicenseAnnotator(resolver=str(tmp_path), prefer="resolver").run(iter(_docs({"repo": "r", "license": "MIT"})))
+    )
+    assert doc.metadata["license"] == "ISC"
+    assert doc.metadata["license_raw"] == "MIT"
 
 
 @pytest.mark.parametrize("kwargs", [{"prefer": "repo"}, {"column": ""}, {"resolver": 3}])
@@ -402,16 +429,24 @@ def test_filter_keeps_the_allow_list_and_counts_each_drop_reason(tmp_path):
     step = LicenseFilter(exclusion_writer=JsonlWriter(str(tmp_path / "removed")))
     kept = [d.id for d in step.run(iter(docs))]
     assert kept == ["0", "3", "5"]
-    assert step.stats["dropped_license_not_allowed"].total == 2 and step.stats["dropped_license_unknown"].total == 2
-    removed = [json.loads(line) for f in (tmp_path / "removed").glob("*.jsonl.gz") for line in gzip.open(f, "rt")]
-    assert sorted(r["metadata"]["filter_reason"] for r in removed) == ["license_not_allowed"] * 2 + ["license_unknown"] * 2
+    assert step.stats["dropped_license_not_allowed"].total == 2
+    assert step.stats["dropped_license_unknown"].total == 2
+    removed = []
+    for path in (tmp_path / "removed").glob("*.jsonl.gz"):
+        with gzip.open(path, "rt") as f:
+            removed += [json.loads(line) for line in f]
+    assert (
+        sorted(r["metadata"]["filter_reason"] for r in removed) == ["license_not_allowed"] * 2 + ["license_unknown"] * 2
+    )
 
 
 def test_filter_custom_allow_list_and_kept_unknowns():
     step = LicenseFilter(allow=["GPL-3.0-or-later", "gplv3"], keep_unknown=True)
     kept = [d.id for d in step.run(iter(_docs({"license": "GPL-3.0+"}, {"license": "MIT"}, {})))]
-    assert kept == ["0", "2"] and step.stats["kept_license_unknown"].total == 1
-    assert "MIT" in PERMISSIVE_DEFAULT and "GPL-3.0-only" in step.allow
+    assert kept == ["0", "2"]
+    assert step.stats["kept_license_unknown"].total == 1
+    assert "MIT" in PERMISSIVE_DEFAULT
+    assert "GPL-3.0-only" in step.allow
 
 
 @pytest.mark.parametrize("allow", [["MIT", "Apache2.5-typo"], "MIT", [], ["MIT OR ISC"]])
