@@ -68,7 +68,7 @@ def _broken(code: str) -> str:
 def test_valid_files_pass_and_broken_ones_are_dropped_per_language(language):
     if not grammar_installed(language):
         pytest.skip(f"no grammar wheel for {language}")
-    step = SyntaxValidityFilter(max_error_fraction=0.05)
+    step = SyntaxValidityFilter(max_error_fraction=0.05, per_language={}, languages=[language])
     good = _doc(VALID[language], language)
     assert step.filter(good) is True
     assert good.metadata["syntax_error_fraction"] == 0.0
@@ -82,6 +82,21 @@ def test_every_paper_language_with_code_has_a_grammar_mapping():
     from snowcoder_hf.languages import PAPER_LANGUAGES
 
     assert set(PAPER_LANGUAGES) <= set(GRAMMARS)
+
+
+def test_defaults_loosen_c_and_cpp_and_leave_sql_unchecked():
+    lines = [f"int f{i}(int x) {{ return x + {i}; }}" for i in range(20)]
+    for k in (10,):  # one line of a bad merge in a file of twenty
+        lines[k] = f"int g{k}(int x) {{ return x + + ; }} }} }} ) ( ] [ {k}"
+    c_file = _doc("\n".join(lines) + "\n", "C")
+    assert SyntaxValidityFilter().filter(c_file) is True  # C's default limit is 0.25
+    assert 0.05 < c_file.metadata["syntax_error_fraction"] < 0.25
+    assert SyntaxValidityFilter(per_language={}).filter(c_file) == (False, "syntax_error")
+    sql = _doc('\\echo Use "CREATE EXTENSION x" to load this file. \\quit\nSELECT 1;\n', "SQL")
+    default = SyntaxValidityFilter()
+    assert default.filter(sql) is True
+    assert default.stats["syntax_unchecked_SQL"].total == 1
+    assert SyntaxValidityFilter(languages=["SQL"]).filter(sql) == (False, "syntax_error")
 
 
 def test_a_missing_token_counts_its_line_not_the_whole_file():
@@ -197,7 +212,8 @@ def test_the_block_pickles_after_use_for_slurm_and_ray_workers():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [({"max_error_fraction": 1.5}, "max_error_fraction"), ({"max_bytes": 0}, "max_bytes"),
-     ({"timeout_s": 0}, "timeout_s"), ({"languages": ["Pyhton"]}, "no tree-sitter grammar")],
+     ({"timeout_s": 0}, "timeout_s"), ({"languages": ["Pyhton"]}, "no tree-sitter grammar"),
+     ({"per_language": {"C": 2}}, "max_error_fraction"), ({"per_language": {"Cobol": 0.1}}, "per_language")],
 )  # fmt: skip
 def test_bad_arguments_are_rejected_with_the_parameter_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
