@@ -467,3 +467,13 @@ def test_new_blocks_are_exported():
 
     assert {"LicenseAnnotator", "LicenseFilter", "SyntaxValidityFilter"} <= set(pipeline.__all__)
     assert os.path.basename(pipeline.LicenseFilter.__module__) == "snowcoder_hf.pipeline.licenses"
+
+
+def test_resolvers_follow_source_roots_named_like_the_reader_names_repositories(tmp_path):
+    _repo(tmp_path / "site", "pkg", {"LICENSE": ISC})
+    _repo(tmp_path, "cpython", {"LICENSE": MIT})
+    annotator = LicenseAnnotator(resolver=[RepoLicenseResolver(str(tmp_path / "site"), name="pypi"),
+                                           RepoLicenseResolver(str(tmp_path / "cpython"), layout="repo", name="python/cpython")])  # fmt: skip
+    docs = list(annotator.run(iter(_docs({"repo": "pypi/pkg"}, {"repo": "python/cpython"}, {"repo": "pkg"}))))
+    assert [d.metadata["license"] for d in docs] == ["ISC", "MIT", None]
+    assert docs[2].metadata["license_source"] == "repo_not_found"

@@ -172,21 +172,28 @@ def repository_files(directory: str) -> dict[str, str]:
 
 class RepoLicenseResolver:
     """The licence of each repository, found under `root` (layout `repos`: one sub-folder per repository,
-    named like the documents' `repo`; `repo`: `root` is the one repository). Results are cached per repository,
-    so one resolver serves a whole shard; it holds no open files and pickles for Slurm/Ray workers."""
+    named like the documents' `repo`; `repo`: `root` is the one repository). With `name`, the layout of a
+    `SourceRoot` of that name: its documents' `repo` is `name/<sub-folder>` (or `name` for layout `repo`).
+    Results are cached per repository, so one resolver serves a whole shard; it pickles for Slurm/Ray."""
 
-    def __init__(self, root: str, layout: str = "repos", order: tuple[str, ...] = EVIDENCE, cache_size: int = 4096):
+    def __init__(self, root: str, layout: str = "repos", name: str | None = None, order: tuple[str, ...] = EVIDENCE,
+                 cache_size: int = 4096):  # fmt: skip
         if layout not in ("repos", "repo"):
             raise ValueError(f"`layout` must be `repos` or `repo`, got {layout!r}.")
         unknown = set(order) - set(EVIDENCE)
         if unknown:
             raise ValueError(f"`order` entries must be among {', '.join(EVIDENCE)}, got {sorted(unknown)}.")
-        self.root, self.layout, self.order, self.cache_size = root, layout, tuple(order), cache_size
+        self.root, self.layout, self.name, self.order, self.cache_size = root, layout, name, tuple(order), cache_size
         self._cache: OrderedDict[str, LicenseResult] = OrderedDict()
 
     def directory(self, repo: str | None) -> str | None:
+        """The folder of `repo`, or None when it is not one of this root's repositories."""
         if self.layout == "repo":
-            return self.root
+            return self.root if self.name is None or repo == self.name else None
+        if self.name is not None:
+            if not repo or not repo.startswith(f"{self.name}/"):
+                return None
+            repo = repo[len(self.name) + 1 :]
         if not repo or os.path.isabs(repo) or ".." in repo.split("/"):
             return None
         return os.path.join(self.root, repo)

@@ -35,8 +35,9 @@ class LicenseAnnotator(PipelineStep):
     """Record `metadata["license"]` (SPDX) and `metadata["license_source"]` on every document.
 
     Args:
-        resolver: a callable `metadata -> LicenseResult | None` (per repository; cache inside it), or a folder
-            of checkouts named like the documents' `repo` (read with `RepoLicenseResolver`), or None.
+        resolver: a callable `metadata -> LicenseResult | None` (per repository; cache inside it), a folder of
+            checkouts named like the documents' `repo` (read with `RepoLicenseResolver`), a list of those (the
+            first that knows the repository answers), or None.
         column: the metadata key holding the dataset's licence value.
         prefer: `column` asks the resolver only when the column names no licence; `resolver` asks it first.
     """
@@ -44,23 +45,34 @@ class LicenseAnnotator(PipelineStep):
     name = "⚖️ Licence annotator"
     type = "🏷️ - ANNOTATOR"
 
-    def __init__(self, resolver: Resolver | str | None = None, column: str = "license", prefer: str = "column"):
+    def __init__(self, resolver: Resolver | str | list | None = None, column: str = "license",
+                 prefer: str = "column"):  # fmt: skip
         super().__init__()
-        if isinstance(resolver, str):
-            resolver = RepoLicenseResolver(resolver)
-        if resolver is not None and not callable(resolver):
-            raise ValueError(f"`resolver` must be a callable, a folder path or None, got {type(resolver).__name__}.")
+        resolvers = list(resolver) if isinstance(resolver, (list, tuple)) else [] if resolver is None else [resolver]
+        resolvers = [RepoLicenseResolver(r) if isinstance(r, str) else r for r in resolvers]
+        bad = [type(r).__name__ for r in resolvers if not callable(r)]
+        if bad:
+            raise ValueError(f"`resolver` must be a callable, a folder path, a list of those or None, got {bad[0]}.")
+        self.resolvers = resolvers
         if not isinstance(column, str) or not column:
             raise ValueError(f"`column` must name a metadata key, got {column!r}.")
         if prefer not in PREFER:
             raise ValueError(f"`prefer` must be one of {', '.join(PREFER)}, got {prefer!r}.")
-        self.resolver, self.column, self.prefer = resolver, column, prefer
+        self.column, self.prefer = column, prefer
+
+    def _resolve(self, metadata: Mapping) -> LicenseResult | None:
+        """The first resolver's answer that knows the repository (or the last reason none did)."""
+        found = None
+        for resolver in self.resolvers:
+            found = resolver(metadata)
+            if found is not None and (found.spdx or found.source != "repo_not_found"):
+                return found
+        return found
 
     def annotate(self, doc: Document) -> LicenseResult:
         raw = doc.metadata.get(self.column)
         from_column = license_from_column(raw)
-        resolved = self.resolver(doc.metadata) if self.resolver is not None and (
-            self.prefer == "resolver" or from_column is None) else None  # fmt: skip
+        resolved = self._resolve(doc.metadata) if self.prefer == "resolver" or from_column is None else None
         if resolved is not None and resolved.spdx is None:  # keep why it failed ("repo_not_found") as the source
             result = from_column or resolved
         else:
