@@ -9,6 +9,7 @@ explains more of it wins (BSD-3-Clause over BSD-2-Clause, MIT over MIT-0).
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass
@@ -76,17 +77,15 @@ def _compiled() -> tuple[_Compiled, ...]:
 
 
 def _index(tokens: list[str]) -> dict[tuple, list[int]]:
-    index: dict[tuple, list[int]] = {}
+    index: dict[tuple, list[int]] = collections.defaultdict(list)
     for i, gram in enumerate(trigrams(tokens)):
-        positions = index.setdefault(gram, [])
-        if len(positions) < _MAX_OCCURRENCES:
-            positions.append(i)
-    return index
+        index[gram].append(i)
+    return dict(index)
 
 
 def _locate(grams: frozenset, width: int, index: dict) -> tuple[int, int, int]:
     """`(distinct trigrams found, start, end)` of the window of `width` words holding most of `grams`."""
-    points = sorted((p, g) for g in grams for p in index.get(g, ()))
+    points = sorted((p, g) for g in grams for p in index.get(g, ())[:_MAX_OCCURRENCES])
     best, counts, left = (0, -1, -1), {}, 0
     for position, gram in points:
         counts[gram] = counts.get(gram, 0) + 1
@@ -108,6 +107,10 @@ def _match(ref: _Compiled, index: dict) -> LicenseMatch | None:
     anchors: list[tuple[int, int]] = []
     others: list[tuple[int, int]] = []
     anchored = any(f.required for f in ref.fragments)  # required fragments locate the licence, else all do
+    # Cheap bound first: trigrams present anywhere. Most references fail here without being located.
+    present_anywhere = sum(max(sum(g in index for g in grams) for grams in f.alternatives) for f in ref.fragments)
+    if present_anywhere < ref.threshold * sum(max(len(g) for g in f.alternatives) for f in ref.fragments) * 0.9:
+        return None
     for fragment in ref.fragments:
         located = [(*_locate(grams, fragment.width, index), len(grams)) for grams in fragment.alternatives]
         hits, start, end, total = max(located, key=lambda item: item[0] / max(item[3], 1))  # best wording
@@ -300,7 +303,8 @@ def identify_all(text: str, filename: str | None = None) -> list[LicenseMatch]:
             return [LicenseMatch(spdx, "name", 1.0, 0)]
     tokens = words(text)
     full = full_text_matches(tokens)
-    notices = [n for n in notice_matches(tokens) if not any(f.position <= n.position for f in full)]
+    before = min((f.position for f in full), default=len(tokens))  # only notices before a full text count
+    notices = [n for n in notice_matches(tokens[: before + 64]) if n.position < before]
     return sorted(tags + full + notices, key=lambda m: (m.position, KINDS.index(m.kind)))
 
 
@@ -312,7 +316,8 @@ def _identify_readme(text: str) -> list[LicenseMatch]:
     for section in sections:
         tokens = words(section)
         full = full_text_matches(tokens)
-        matches = full + [n for n in notice_matches(tokens) if not any(f.position <= n.position for f in full)]
+        before = min((f.position for f in full), default=len(tokens))
+        matches = full + [n for n in notice_matches(tokens[: before + 64]) if n.position < before]
         if not matches:
             for line in _name_lines(section):
                 spdx = normalize_expression(line)
