@@ -38,7 +38,7 @@ import warnings
 
 from datatrove.data import Document
 
-from snowcoder_hf.languages import detect_language
+from snowcoder_hf.common.languages import detect_language
 from snowcoder_hf.pipeline.syntax import GRAMMARS, SyntaxValidityFilter, grammar_installed
 
 DEFAULT_ROOTS = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], "/usr/lib/node_modules",

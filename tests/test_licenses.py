@@ -10,6 +10,7 @@ import pytest
 from datatrove.data import Document
 from datatrove.pipeline.writers import JsonlWriter
 
+from snowcoder_hf.dedup.keep_rule import keep_key
 from snowcoder_hf.licensing import (
     PERMISSIVE_DEFAULT,
     RepoLicenseResolver,
@@ -26,7 +27,6 @@ from snowcoder_hf.licensing import (
     normalize_expression,
 )
 from snowcoder_hf.pipeline import LicenseAnnotator, LicenseFilter
-from snowcoder_hf.pipeline.keep_rule import keep_key
 
 MIT = """MIT License
 
@@ -456,7 +456,7 @@ def test_filter_rejects_a_misspelt_allow_list(allow):
 
 
 def test_documented_licence_snippet_runs(tmp_path):
-    doc = Path(__file__).resolve().parents[1] / "docs" / "licenses_syntax_snippet.md"
+    doc = Path(__file__).resolve().parents[1] / "docs" / "licences_and_syntax.md"
     section = doc.read_text()[doc.read_text().index("## Licences") : doc.read_text().index("## Syntax validity")]
     code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     exec(compile(code, str(doc), "exec"), {})

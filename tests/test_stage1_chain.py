@@ -173,3 +173,45 @@ def test_the_tiny_recipe_runs_on_this_machines_installed_code(tmp_path, capsys):
     repos = {row["metadata"]["repo"] for row in _rows(tmp_path / "out" / "files")}
     assert any(repo.startswith(("python/cpython", "pypi/")) for repo in repos)
     assert "report:" in capsys.readouterr().out
+
+
+def test_licence_and_syntax_blocks_switch_on_by_config_and_count_their_drops(tmp_path, stdlib_dir):
+    config = _config(tmp_path, stdlib_dir, decontamination={"enabled": False}, dedup={"near": False},
+                     licenses={"enabled": True}, syntax={"enabled": True})  # fmt: skip
+    (tmp_path / "repos" / "acme" / "broken.py").write_text("def f(:\n    return ((]\n" * 30)
+    gpl = tmp_path / "repos" / "gpl_repo"
+    gpl.mkdir()
+    (gpl / "COPYING").write_text(
+        "This program is free software: you can redistribute it and/or modify it under the terms of the GNU "
+        "General Public License as published by the Free Software Foundation, either version 3 of the License, or "
+        "(at your option) any later version.\n"
+    )
+    (gpl / "tool.py").write_text("def tool():\n    return 42\n" * 20)
+    config.source.roots[0].license = None  # the repositories' own files decide
+    mit = (
+        "MIT License\n\nCopyright (c) 2024 Acme\n\nPermission is hereby granted, free of charge, to any person "
+        "obtaining a copy\nof this software and associated documentation files (the \"Software\"), to deal\nin the "
+        "Software without restriction, including without limitation the rights\nto use, copy, modify, merge, "
+        "publish, distribute, sublicense, and/or sell\ncopies of the Software, and to permit persons to whom the "
+        "Software is\nfurnished to do so, subject to the following conditions:\n\nThe above copyright notice and "
+        "this permission notice shall be included in all\ncopies or substantial portions of the Software.\n\n"
+        "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\nIMPLIED, INCLUDING BUT NOT "
+        "LIMITED TO THE WARRANTIES OF MERCHANTABILITY,\nFITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO "
+        "EVENT SHALL THE\nAUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER\nLIABILITY, WHETHER "
+        "IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\nOUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE "
+        "USE OR OTHER DEALINGS IN THE\nSOFTWARE.\n"
+    )
+    (tmp_path / "repos" / "acme" / "LICENSE").write_text(mit)
+    (tmp_path / "repos" / "beta" / "LICENSE").write_text(mit)
+    result = run_stage1(config)
+    reasons = {}
+    for block in result.counts:
+        reasons.update(block["reasons"])
+    assert reasons["syntax_error"] == 1
+    assert reasons["license_not_allowed"] == 1
+    kept = _rows(tmp_path / "out" / "files")
+    assert {row["metadata"]["license"] for row in kept} == {"MIT"}
+    assert all("syntax_error_fraction" in row["metadata"] for row in kept)
+    removed = {row["metadata"]["path"]: row["metadata"]["filter_reason"] for row in _rows(tmp_path / "out" / "removed")}
+    assert removed["broken.py"] == "syntax_error"
+    assert removed["tool.py"] == "license_not_allowed"

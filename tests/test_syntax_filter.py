@@ -79,7 +79,7 @@ def test_valid_files_pass_and_broken_ones_are_dropped_per_language(language):
 
 
 def test_every_paper_language_with_code_has_a_grammar_mapping():
-    from snowcoder_hf.languages import PAPER_LANGUAGES
+    from snowcoder_hf.common.languages import PAPER_LANGUAGES
 
     assert set(PAPER_LANGUAGES) <= set(GRAMMARS)
 
@@ -232,7 +232,7 @@ def test_a_listed_language_whose_wheel_is_missing_names_the_pip_install_line(mon
 
 
 def test_documented_syntax_snippet_runs(tmp_path):
-    doc = Path(__file__).resolve().parents[1] / "docs" / "licenses_syntax_snippet.md"
+    doc = Path(__file__).resolve().parents[1] / "docs" / "licences_and_syntax.md"
     text = doc.read_text()
     code = re.search(r"```python\n(.*?)```", text[text.index("## Syntax validity") :], re.DOTALL).group(1)
     exec(compile(code, str(doc), "exec"), {})

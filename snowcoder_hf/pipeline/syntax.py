@@ -20,7 +20,7 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from snowcoder_hf.notebooks import NotebookError, looks_like_notebook, notebook_to_script
+from snowcoder_hf.common.notebooks import NotebookError, looks_like_notebook, notebook_to_script
 
 # language (the project's names, see languages.py) -> (module of its grammar wheel, function returning it)
 GRAMMARS: dict[str, tuple[str, str]] = {

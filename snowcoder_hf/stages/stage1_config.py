@@ -56,6 +56,27 @@ class HeuristicsConfig:
 
 
 @dataclass
+class LicensesConfig:
+    """Licence of every file (repository files, package metadata or the dataset column) and an allow list."""
+
+    enabled: bool = False
+    allow: list[str] | None = None  # null: the permissive default (as The Stack kept)
+    keep_unknown: bool = False
+    prefer: str = "column"  # which evidence wins when a dataset column and the repository's files disagree
+
+
+@dataclass
+class SyntaxConfig:
+    """Drop files whose tree-sitter parse is mostly errors (Seed-Coder's validity filter)."""
+
+    enabled: bool = False
+    max_error_fraction: float = 0.05
+    per_language: dict[str, float] | None = None  # null: the block's defaults (C and C++ at 0.25)
+    languages: list[str] | None = None  # null: every installed grammar except SQL
+    annotate_only: bool = False
+
+
+@dataclass
 class DedupConfig:
     exact: bool = True
     near: bool = True
@@ -99,6 +120,8 @@ class Stage1Config:
     executor: dict[str, Any] = field(default_factory=lambda: {"type": "local", "tasks": 2, "workers": 2})
     source: SourceConfig = field(default_factory=SourceConfig)
     heuristics: HeuristicsConfig = field(default_factory=HeuristicsConfig)
+    licenses: LicensesConfig = field(default_factory=LicensesConfig)
+    syntax: SyntaxConfig = field(default_factory=SyntaxConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     repo_documents: RepoDocumentsConfig = field(default_factory=RepoDocumentsConfig)

@@ -70,6 +70,30 @@ def _decontamination(config: Stage1Config, removed) -> list:
                                            exclusion_writer=removed("decontamination"), **decont.options)]  # fmt: skip
 
 
+def _optional_filters(config: Stage1Config, removed) -> list:
+    """The blocks a config switches on after the heuristics: licences, then syntax validity."""
+    steps = []
+    if config.licenses.enabled:
+        from snowcoder_hf.licensing import PERMISSIVE_DEFAULT
+        from snowcoder_hf.licensing.repo import RepoLicenseResolver
+        from snowcoder_hf.pipeline.licenses import LicenseAnnotator, LicenseFilter
+        from snowcoder_hf.stages.stage1_config import resolve_roots
+
+        lic = config.licenses
+        roots = resolve_roots(config.source.roots) if config.source.type == "local" else []
+        resolvers = [RepoLicenseResolver(r["path"], r.get("layout", "repos"), name=r.get("name")) for r in roots]
+        steps += [LicenseAnnotator(resolver=resolvers or None, prefer=lic.prefer),
+                  LicenseFilter(allow=lic.allow or PERMISSIVE_DEFAULT, keep_unknown=lic.keep_unknown,
+                                exclusion_writer=removed("licenses"))]  # fmt: skip
+    if config.syntax.enabled:
+        from snowcoder_hf.pipeline.syntax import SyntaxValidityFilter
+
+        syn = config.syntax
+        steps.append(SyntaxValidityFilter(syn.max_error_fraction, syn.per_language, syn.languages,
+                                          annotate_only=syn.annotate_only, exclusion_writer=removed("syntax")))  # fmt: skip
+    return steps
+
+
 def build_stages(config: Stage1Config) -> list:
     """The DataTrove stages up to repo-level documents (tokenization follows the tokenizer's training)."""
     from datatrove.pipeline.writers import JsonlWriter
@@ -92,6 +116,7 @@ def build_stages(config: Stage1Config) -> list:
     if config.heuristics.enabled:
         steps.append(CodeHeuristicFilter(config.heuristics.default or None, config.heuristics.per_language,
                                          exclusion_writer=removed("heuristics")))  # fmt: skip
+    steps.extend(_optional_filters(config, removed))
     repo = config.repo_documents
     final = [*_decontamination(config, removed), JsonlWriter(str(out / "files"), output_filename="${rank}.jsonl.gz"),
              RepoShardAssigner(config.tasks, repo.group_by),
