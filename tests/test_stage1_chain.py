@@ -190,12 +190,12 @@ def test_licence_and_syntax_blocks_switch_on_by_config_and_count_their_drops(tmp
     config.source.roots[0].license = None  # the repositories' own files decide
     mit = (
         "MIT License\n\nCopyright (c) 2024 Acme\n\nPermission is hereby granted, free of charge, to any person "
-        "obtaining a copy\nof this software and associated documentation files (the \"Software\"), to deal\nin the "
+        'obtaining a copy\nof this software and associated documentation files (the "Software"), to deal\nin the '
         "Software without restriction, including without limitation the rights\nto use, copy, modify, merge, "
         "publish, distribute, sublicense, and/or sell\ncopies of the Software, and to permit persons to whom the "
         "Software is\nfurnished to do so, subject to the following conditions:\n\nThe above copyright notice and "
         "this permission notice shall be included in all\ncopies or substantial portions of the Software.\n\n"
-        "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\nIMPLIED, INCLUDING BUT NOT "
+        'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\nIMPLIED, INCLUDING BUT NOT '
         "LIMITED TO THE WARRANTIES OF MERCHANTABILITY,\nFITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO "
         "EVENT SHALL THE\nAUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER\nLIABILITY, WHETHER "
         "IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\nOUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE "
