@@ -86,12 +86,15 @@ def _counts_section(out: Path) -> list[str]:
         lines += [_missing(out / "stage1" / "summary.json", out), ""]
     selection = _json(out / "stage2" / "selection.json")
     if selection:
-        per_language = selection.get("tokens_per_language") or {}
+        from snowcoder_hf.stages.selection import BUDGET_HEADER, budget_rows
+
+        selected = sum((selection.get("tokens_per_language") or {}).values())
         lines += ["**Stage 2** (quality selection)", "",
-                  f"Budget {selection.get('budget_tokens', 0):,} tokens, repeated x{selection.get('repeat', '?')}.", ""]  # fmt: skip
-        rows = [[lang, f"{tokens:,}", selection.get("thresholds", {}).get(lang, "-")]
-                for lang, tokens in sorted(per_language.items())]  # fmt: skip
-        lines += [_table(["language", "selected tokens", "score threshold"], rows), ""]
+                  (f"Budget {selection.get('budget_tokens', 0):,} tokens, selected {selected:,}, "
+                   f"repeated x{selection.get('repeat', '?')}."), "",
+                  _table(BUDGET_HEADER, budget_rows(selection)), ""]  # fmt: skip
+        warnings = selection.get("warnings") or []
+        lines += [*(f"- warning: {w}" for w in warnings), ""] if warnings else []
     else:
         lines += [_missing(out / "stage2" / "selection.json", out), ""]
     from snowcoder_hf.demo.publish import mixture_sources
