@@ -1,8 +1,10 @@
 """The demo's one-page report, `OUT/report.md` with PNGs beside it.
 
-Sections: the steps and their times; what each stage kept and dropped; the annotator's ROC-AUC per
-benchmark; the loss curves of the three training stages; the evaluation table; links to every published
-artifact. A section whose input is missing says which file it looked for, so nothing is silently absent.
+Sections: the steps and their times; what each stage kept and dropped (with the stage-2 budget against
+its per-language targets); the annotator's ROC-AUC per benchmark; the loss curves of the three training
+stages; the evaluation table; bits per byte on the benchmarks per checkpoint, with a plot and a verdict;
+links to every published artifact. A section whose input is missing says which file it looked for, so
+nothing is silently absent.
 """
 
 from __future__ import annotations
@@ -135,14 +137,22 @@ def _not_covered(benchmarks: list[str]) -> list[str]:
 
 def _eval_section(out: Path) -> list[str]:
     from snowcoder_hf.demo.publish import eval_pass_at_1
+    from snowcoder_hf.eval.bpb_report import bpb_columns, bpb_section, plot_bits_per_byte
 
     lines = ["## Evaluation (pass@1, greedy, fixed subset)", ""]
     results = eval_pass_at_1(out)
-    if not results:
+    summaries = _json(out / "eval" / "summary.json") or {}
+    if not results and not summaries:
         return [*lines, _missing(out / "eval" / "summary.json", out), ""]
     tasks = sorted({t for name in STAGES for t in (results.get(name) or {})})
     rows = [[name] + [f"{(results.get(name) or {}).get(t, float('nan')):.3f}" for t in tasks] for name in STAGES]
-    return [*lines, _table(["model", *tasks], rows), ""]
+    lines += [_table(["model", *tasks], rows), ""]
+    ordered = {name: summaries[name] for name in STAGES if isinstance(summaries.get(name), dict)}
+    lines += ["## Bits per byte on the benchmarks (does each stage move towards them?)", ""]
+    plot = None
+    if bpb_columns(ordered):
+        plot = plot_bits_per_byte(ordered, out / "report_bits_per_byte.png", "alpha -> beta -> final, bits per byte")
+    return [*lines, *bpb_section(ordered, plot.name if plot else None)]
 
 
 def write_report(config, out: Path, published: list[dict[str, Any]], markers) -> Path:
