@@ -154,7 +154,8 @@ def test_the_tiny_configs_chain_under_one_root():
         "stage3": {"model_name_or_path": "outputs/tiny/beta", "dataset_path": "outputs/tiny/stage3",
                    "output_dir": "outputs/tiny/final"},
         "evaluate": {"checkpoints:alpha": "outputs/tiny/alpha", "checkpoints:beta": "outputs/tiny/beta",
-                     "checkpoints:final": "outputs/tiny/final", "output_dir": "outputs/tiny/eval"},
+                     "checkpoints:final": "outputs/tiny/final", "output_dir": "outputs/tiny/eval",
+                     "reference_dir": "outputs/tiny/stage2/removed"},
     }  # fmt: skip
     for name, expected in chain.items():
         assert _config_paths(configs[name]) == expected, name
