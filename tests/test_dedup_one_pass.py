@@ -46,7 +46,8 @@ def test_chained_clusters_never_name_a_duplicate_below_the_threshold(tmp_path):
     docs, chains = [], []
     for seed in range(6):
         a, b, c = _chain(seed)
-        assert _jaccard(a, b) > 0.75 and _jaccard(b, c) > 0.75 and _jaccard(a, c) < 0.65, "the corpus must chain"
+        assert min(_jaccard(a, b), _jaccard(b, c)) > 0.75, "neighbours in the chain are near-duplicates"
+        assert _jaccard(a, c) < 0.65, "the ends of the chain are not"
         # the keep-rule ranks A first (permissive), then C (stars), then B: the classic rule would remove B
         # and C as duplicates of A although C shares under 0.7 of its shingles with A
         docs += [{"id": f"a{seed}", "text": a, "metadata": {"license": "MIT"}},
