@@ -14,8 +14,10 @@ Every peer reads the same gzip JSONL corpus and writes `OUT/kept/*.jsonl.gz` and
 - `datasketch`: `MinHash` + `MinHashLSH(threshold=0.7)`, streaming like `rensa-r`, candidates checked
   with `MinHash.jaccard`.
 
-The scripted peers read with orjson and write gzip level 6, as snowcoder_hf does, so that the comparison
-is about dedup, not JSON or compression settings.
+The scripted peers read with orjson and read and write gzip through the same library and level as
+snowcoder_hf (`snowcoder_hf.pipeline.gzip_writer`: python-isal's igzip when installed), so that the
+comparison is about dedup, not JSON or compression settings. DataTrove goes through fsspec, which uses
+python-isal for gzip too when it is installed.
 
 Usage: python benchmarks/dedup_peers.py PEER --input corpus.jsonl.gz --output OUT
 """
@@ -23,7 +25,6 @@ Usage: python benchmarks/dedup_peers.py PEER --input corpus.jsonl.gz --output OU
 from __future__ import annotations
 
 import argparse
-import gzip
 import re
 from pathlib import Path
 
@@ -35,7 +36,9 @@ BATCH = 512
 def read_documents(path: str):
     import orjson
 
-    with gzip.open(path, "rb") as f:
+    from snowcoder_hf.pipeline.gzip_writer import open_gzip
+
+    with open(path, "rb") as raw, open_gzip(raw, "rb") as f:
         for line in f:
             if line.strip():
                 yield orjson.loads(line)
@@ -49,16 +52,19 @@ def shingles(text: str) -> list[str]:
 
 
 class Output:
-    """kept/00000.jsonl.gz and removed/00000.jsonl.gz, gzip level 6."""
+    """kept/00000.jsonl.gz and removed/00000.jsonl.gz, gzip as snowcoder_hf writes it."""
 
     def __init__(self, out: str):
         import orjson
 
+        from snowcoder_hf.pipeline.gzip_writer import open_gzip
+
         self._dumps = orjson.dumps
+        self._files = []
         for kind in ("kept", "removed"):
             Path(out, kind).mkdir(parents=True, exist_ok=True)
-        self.kept = gzip.open(Path(out, "kept", "00000.jsonl.gz"), "wb", compresslevel=6)  # noqa: SIM115 (closed by close())
-        self.removed = gzip.open(Path(out, "removed", "00000.jsonl.gz"), "wb", compresslevel=6)  # noqa: SIM115
+            self._files.append(open(Path(out, kind, "00000.jsonl.gz"), "wb"))  # noqa: SIM115 (closed by close())
+        self.kept, self.removed = (open_gzip(f, "wb") for f in self._files)
 
     def write(self, doc: dict, duplicate_of: str | None) -> None:
         if duplicate_of is None:
@@ -70,6 +76,8 @@ class Output:
     def close(self) -> None:
         self.kept.close()
         self.removed.close()
+        for f in self._files:
+            f.close()
 
 
 def _batches(path: str):
