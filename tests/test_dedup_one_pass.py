@@ -175,3 +175,17 @@ def test_one_pass_dedup_matches_the_staged_layout_and_reports_both_reasons(tmp_p
     assert ("malformed_json", None) in removed.values(), "the broken line is kept on disk under its reason"
     assert len(kept) + len(removed) == len(docs) + 1
     assert not (tmp_path / "one_pass" / "work" / "input").exists(), "one pass re-reads the input, no copy"
+
+
+def test_fast_gzip_writer_writes_the_records_datatrove_writes(tmp_path):
+    from datatrove.data import Document
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from snowcoder_hf.pipeline.gzip_writer import GzipJsonlWriter
+
+    docs = [Document(text="x = 1\n", id="a", metadata={"k": [1, 2], "path": "a.py"}), Document(text="é", id="b")]
+    for name, writer in (("ours", GzipJsonlWriter(str(tmp_path / "ours"))), ("dt", JsonlWriter(str(tmp_path / "dt")))):
+        with writer:
+            for doc in docs:
+                writer.write(doc, rank=0)
+    assert _rows(tmp_path / "ours") == _rows(tmp_path / "dt")
