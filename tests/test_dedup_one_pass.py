@@ -184,7 +184,7 @@ def test_fast_gzip_writer_writes_the_records_datatrove_writes(tmp_path):
     from snowcoder_hf.pipeline.gzip_writer import GzipJsonlWriter
 
     docs = [Document(text="x = 1\n", id="a", metadata={"k": [1, 2], "path": "a.py"}), Document(text="é", id="b")]
-    for name, writer in (("ours", GzipJsonlWriter(str(tmp_path / "ours"))), ("dt", JsonlWriter(str(tmp_path / "dt")))):
+    for writer in (GzipJsonlWriter(str(tmp_path / "ours")), JsonlWriter(str(tmp_path / "dt"))):
         with writer:
             for doc in docs:
                 writer.write(doc, rank=0)
