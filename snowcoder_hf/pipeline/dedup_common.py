@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
@@ -20,6 +19,7 @@ from datatrove.pipeline.writers import JsonlWriter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
 from snowcoder_hf.dedup.keep_rule import is_permissive, popularity
+from snowcoder_hf.dedup.union_find import connected_components  # noqa: F401  (re-exported for the blocks)
 
 KEYS_DIR = "keys"
 REMOVALS_DIR = "removals"
@@ -46,31 +46,6 @@ def read_keys(folder) -> list[dict]:
         with folder.open(name, "rt") as f:
             keys.append(json.load(f))
     return keys
-
-
-def connected_components(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
-    """Component label (the smallest node index) of each of `n` nodes joined by edges `u[i]-v[i]`.
-
-    Vectorized hook-and-compress: hook each edge's larger root under its smaller one, then jump
-    pointers until every node points at its root; repeat until no edge joins two roots.
-    """
-    parent = np.arange(n, dtype=np.int64)
-    u = np.asarray(u, dtype=np.int64)
-    v = np.asarray(v, dtype=np.int64)
-    for _ in range(64 * max(1, int(np.log2(max(n, 2))))):  # bounded: converges in O(log n) rounds
-        pu, pv = parent[u], parent[v]
-        differ = pu != pv
-        if not differ.any():
-            return parent
-        lo, hi = np.minimum(pu[differ], pv[differ]), np.maximum(pu[differ], pv[differ])
-        np.minimum.at(parent, hi, lo)
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-        u, v = u[differ], v[differ]
-    raise RuntimeError("connected components did not converge")  # an internal invariant, not user input
 
 
 def decide_groups(groups: Iterable[list[tuple[int, int]]], keys: list[dict]) -> dict[int, list[list]]:
