@@ -141,7 +141,7 @@ def test_a_run_killed_halfway_resumes_to_the_same_output_as_an_uninterrupted_run
     run_stage1(load_config(tmp_path / "stage1.yaml", {"output_dir": str(tmp_path / "reference")}))
 
     process = _run_recipe(tmp_path / "stage1.yaml", start_new_session=True)
-    marker = Path(config.output_dir) / "stats" / "exact_clusters" / "completions"
+    marker = Path(config.output_dir) / "stats" / "dedup_clusters" / "completions"  # the local run's one-pass layout
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -84,6 +84,7 @@ class DedupConfig:
     num_perm: int = 256
     n_grams: int = 5
     verify: bool = True
+    layout: str = "auto"  # auto: one_pass (one read, one write) on the local executor, the 4-stage layout elsewhere
 
 
 @dataclass

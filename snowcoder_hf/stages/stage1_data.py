@@ -94,6 +94,16 @@ def _optional_filters(config: Stage1Config, removed) -> list:
     return steps
 
 
+def _dedup_layout(config: Stage1Config) -> str:
+    """`one_pass` on one machine (hash and sign in one read, filter in one write); the 4-stage layout for clusters."""
+    layout = config.dedup.layout
+    if layout not in ("auto", "one_pass", "stages"):
+        raise ValueError(f"`dedup.layout` must be auto, one_pass or stages, got {layout!r}.")
+    if layout == "auto":
+        return "one_pass" if str(config.executor.get("type", "local")) == "local" else "stages"
+    return layout
+
+
 def build_stages(config: Stage1Config) -> list:
     """The DataTrove stages up to repo-level documents (tokenization follows the tokenizer's training)."""
     from datatrove.pipeline.writers import JsonlWriter
@@ -131,7 +141,7 @@ def build_stages(config: Stage1Config) -> list:
                               exact_only=not dedup.near,
                               minhash_options={"num_perm": dedup.num_perm, "n_grams": dedup.n_grams,
                                                "verify": dedup.verify},
-                              removed_writer_factory=removed)  # fmt: skip
+                              removed_writer_factory=removed, layout=_dedup_layout(config))  # fmt: skip
     documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
                               max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"))  # fmt: skip
     stages.append(Stage("repo_documents", [documents, JsonlWriter(str(out / "documents"),
