@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -29,8 +30,6 @@ from corpus_builder.registries import PackageCache, RegistryError
 
 
 def default_cache() -> Path:
-    import os
-
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "snowcoder_hf" / "corpus"
 
 
@@ -48,16 +47,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+CORPUS_ENTRIES = ("data", "manifest.json", "build_times.json")  # all that a build writes into --output
+
+
 def _prepare_output(output: Path, overwrite: bool) -> None:
     if output.exists() and not output.is_dir():
         raise SystemExit(f"error: --output {output} is a file, not a folder.")
     if output.is_dir() and any(output.iterdir()):
         if not overwrite:
             raise SystemExit(f"error: --output {output} is not empty; pass --overwrite to replace the corpus in it.")
-        if not (output / "manifest.json").exists() and not (output / "data").exists():
-            raise SystemExit(f"error: --output {output} holds something other than a corpus; refusing to delete it.")
+        foreign = sorted(p.name for p in output.iterdir() if p.name not in CORPUS_ENTRIES)
+        if foreign:
+            raise SystemExit(f"error: --output {output} also holds {foreign[:3]}, not written by a build; "
+                             "refusing to delete it.")  # fmt: skip
         shutil.rmtree(output / "data", ignore_errors=True)
-        (output / "manifest.json").unlink(missing_ok=True)
+        for name in CORPUS_ENTRIES[1:]:
+            (output / name).unlink(missing_ok=True)
     output.mkdir(parents=True, exist_ok=True)
 
 

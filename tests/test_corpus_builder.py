@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tarfile
 from collections import Counter
@@ -17,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # the corpus builder lives there
 
-from corpus_builder.audit import run_stage1_filters, sample_corpus, summarize
+from corpus_builder.audit import _crash_counting, run_stage1_filters, sample_corpus, summarize
 from corpus_builder.build import repository_name, write_corpus
 from corpus_builder.files import SkippedFile, file_language, name_language, read_repo
 from corpus_builder.licenses import (
@@ -311,6 +312,20 @@ def test_filter_audit_reports_drops_with_their_evidence(tmp_path):
     assert report["Python"]["kept"] + sum(report["Python"]["dropped"].values()) == 3
 
 
+def test_filter_audit_counts_a_crashing_rule_as_a_drop():
+    from datatrove.data import Document
+    from datatrove.pipeline.filters.base_filter import BaseFilter
+
+    class Fragile(BaseFilter):
+        def filter(self, doc):
+            return doc.metadata["missing"]
+
+    wrapped = _crash_counting(Fragile)()
+    doc = Document(text="x = 1\n", id="a", metadata={})
+    assert wrapped.filter(doc) == (False, "crashed_KeyError")
+    assert doc.metadata["crash"] == "KeyError: 'missing'"
+
+
 # -- fetching: archives and clear errors ------------------------------------------------------------------
 def test_extract_archive_refuses_members_outside_the_folder(tmp_path):
     archive = tmp_path / "evil.tar.gz"
@@ -353,6 +368,82 @@ def test_registry_errors_are_one_clear_line(tmp_path, monkeypatch):
         PackageSpec("maven", "x")
 
 
+def _tar_gz(path: Path, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _fake_deb(tmp_path: Path, name: str, files: dict[str, str | Path], doc_link: str | None = None) -> Path:
+    """A real .deb built by dpkg-deb; a Path value is copied in as that file."""
+    root = tmp_path / f"{name}-root"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN/control").write_text(f"Package: {name}\nVersion: 1.0-1\nArchitecture: all\n"
+                                         "Maintainer: Nobody <nobody@example.org>\nDescription: test\n")  # fmt: skip
+    for rel, content in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copy(content, root / rel)
+        else:
+            (root / rel).write_text(content)
+    if doc_link:
+        (root / "usr/share/doc").mkdir(parents=True, exist_ok=True)
+        os.symlink(doc_link, root / "usr/share/doc" / name)
+    deb = tmp_path / f"{name}_1.0-1_all.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(root), str(deb)], check=True, capture_output=True)
+    return deb
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb to build a .deb")
+def test_debian_fetch_unpacks_inner_archive_and_follows_doc_links(tmp_path, monkeypatch):
+    inner = _tar_gz(tmp_path / "src.tar.gz", {"proj-1.0/main.c": "int main(void) { return 0; }\n"})
+    debs = {  # like openjdk-17-source, whose copyright is two doc-folder links away
+        "fake-src": _fake_deb(tmp_path, "fake-src", {"usr/src/proj.tar.gz": inner}, doc_link="fake-jdk"),
+        "fake-jdk": _fake_deb(tmp_path, "fake-jdk", {}, doc_link="fake-jre"),
+        "fake-jre": _fake_deb(tmp_path, "fake-jre", {"usr/share/doc/fake-jre/copyright": DEP5}),
+    }
+    cache = PackageCache(tmp_path / "cache", log=lambda message: None)
+    monkeypatch.setattr(cache, "_apt_download", lambda name, version: debs[name])
+    spec = PackageSpec("debian", "fake-src", "1.0-1", "proj-1.0", inner="usr/src/*.tar.gz")
+    package = cache.fetch(spec)
+    assert package.root == tmp_path / "cache/unpacked/debian/fake-src/1.0-1/inner/proj-1.0"
+    assert (package.root / "main.c").read_text().startswith("int main")
+    assert package.license.ids == ["GPL-2.0-or-later"]
+    assert package.skipped_archive_members == 0
+    (package.root / "marker").write_text("kept")  # a second fetch reuses the unpacked tree
+    assert cache.fetch(spec) == package
+    assert (package.root / "marker").exists()
+    with pytest.raises(RegistryError, match="no folder 'nope'"):
+        cache.fetch(PackageSpec("debian", "fake-src", "1.0-1", "nope", inner="usr/src/*.tar.gz"))
+
+
+def test_npm_and_pypi_fetch_use_a_cached_archive(tmp_path):
+    cache = PackageCache(tmp_path, log=lambda message: None)
+    npm_dir = tmp_path / "downloads/npm/@scope_pkg/1.2.3"
+    npm_dir.mkdir(parents=True)
+    _tar_gz(npm_dir / "scope-pkg-1.2.3.tgz", {"package/package.json": json.dumps(
+        {"name": "@scope/pkg", "version": "1.2.3", "license": "(MIT OR Apache-2.0)"}), "package/index.js": "x;\n"})  # fmt: skip
+    npm = cache.fetch(PackageSpec("npm", "@scope/pkg", "1.2.3"))
+    assert npm.root.name == "package"
+    assert npm.license.ids == ["MIT", "Apache-2.0"]
+    pypi_dir = tmp_path / "downloads/pypi/fake/0.1"
+    pypi_dir.mkdir(parents=True)
+    _tar_gz(pypi_dir / "fake-0.1.tar.gz", {"fake-0.1/PKG-INFO": "Metadata-Version: 2.4\nName: fake\nVersion: 0.1\n"
+                                           "License-Expression: BSD-3-Clause\n", "fake-0.1/fake.py": "x = 1\n"})  # fmt: skip
+    pypi = cache.fetch(PackageSpec("pypi", "fake", "0.1"))
+    assert pypi.root.name == "fake-0.1"
+    assert pypi.license.ids == ["BSD-3-Clause"]
+    wrong = tmp_path / "downloads/pypi/fake/0.2"
+    wrong.mkdir(parents=True)
+    _tar_gz(wrong / "fake-0.2.tar.gz", {"fake-0.2/PKG-INFO": "Metadata-Version: 2.1\nName: fake\nVersion: 0.3\n"})
+    with pytest.raises(RegistryError, match="PKG-INFO says 0.3, not 0.2"):
+        cache.fetch(PackageSpec("pypi", "fake", "0.2"))
+
+
 def test_every_package_is_pinned_and_listed_once():
     for size, specs in SIZES.items():
         keys = [spec.key for spec in specs]
@@ -368,7 +459,7 @@ def test_cli_refuses_to_overwrite_without_flag(tmp_path):
     (tmp_path / "out" / "keep.txt").write_text("mine")
     with pytest.raises(SystemExit, match="not empty; pass --overwrite"):
         corpus.main(["--size", "small", "--output", str(tmp_path / "out")])
-    with pytest.raises(SystemExit, match="holds something other than a corpus"):
+    with pytest.raises(SystemExit, match=r"also holds \['keep.txt'\], not written by a build"):
         corpus.main(["--size", "small", "--output", str(tmp_path / "out"), "--overwrite"])
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
 

@@ -48,6 +48,22 @@ def sample_corpus(corpus_dir: Path, sample_dir: Path, per_language: int, seed: i
     return sizes
 
 
+def _crash_counting(filter_class):
+    """`filter_class` with every exception its `filter` raises turned into a drop `crashed_<Error>`:
+    stage 1's own blocks stop the whole task on one such file, and the audit has to see the rest."""
+
+    class CrashCounting(filter_class):
+        def filter(self, doc):
+            try:
+                return super().filter(doc)
+            except Exception as err:  # counted and reported with the file, as a finding
+                doc.metadata["crash"] = f"{type(err).__name__}: {err}"
+                return False, f"crashed_{type(err).__name__}"
+
+    CrashCounting.__name__ = filter_class.__name__
+    return CrashCounting
+
+
 def run_stage1_filters(sample_dir: Path, work_dir: Path) -> None:
     """hub_code_reader -> LanguageIdentifier -> CodeHeuristicFilter, drops written to `work_dir/removed/`."""
     from datatrove.executor import LocalPipelineExecutor
@@ -59,8 +75,8 @@ def run_stage1_filters(sample_dir: Path, work_dir: Path) -> None:
     LocalPipelineExecutor(
         pipeline=[
             hub_code_reader(str(sample_dir)),
-            LanguageIdentifier(exclusion_writer=removed_writer(work_dir, "language_id")),
-            CodeHeuristicFilter(exclusion_writer=removed_writer(work_dir, "heuristics")),
+            _crash_counting(LanguageIdentifier)(exclusion_writer=removed_writer(work_dir, "language_id")),
+            _crash_counting(CodeHeuristicFilter)(exclusion_writer=removed_writer(work_dir, "heuristics")),
         ],
         tasks=1,
         logging_dir=str(work_dir / "logs"),
@@ -71,7 +87,7 @@ def _excerpt(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def drop_evidence(text: str, path: str, reason: str, limits) -> dict:
+def drop_evidence(text: str, path: str, reason: str, limits, metadata_crash: str | None = None) -> dict:
     """What the rule saw: the matched header line, the longest line, the covering runs, the fractions."""
     from snowcoder_hf.pipeline import filters as stage1
 
@@ -101,6 +117,8 @@ def drop_evidence(text: str, path: str, reason: str, limits) -> dict:
                         first_match=_excerpt(first.group(0)) if first else None)  # fmt: skip
     elif reason == "too_small":
         evidence.update(text=_excerpt(text.strip()))
+    elif reason.startswith("crashed_"):
+        evidence.update(error=metadata_crash)
     return evidence
 
 
@@ -146,8 +164,9 @@ def summarize(sample_dir: Path, work_dir: Path, sampled: dict[str, int], example
             "kept": sampled[language] - empty[language] - len(docs),
             "examples": [{"repo": d["metadata"]["repo"], "path": d["metadata"]["path"],
                           "reason": d["metadata"]["filter_reason"],
-                          "evidence": drop_evidence(d["text"], d["metadata"]["path"], d["metadata"]["filter_reason"],
-                                                    limits_of(language))} for d in picked],
+                          "evidence": drop_evidence(d.get("text", ""), d["metadata"]["path"], d["metadata"]["filter_reason"],
+                                                    limits_of(language), d["metadata"].get("crash"))}
+                         for d in picked],
         }  # fmt: skip
     return report
 

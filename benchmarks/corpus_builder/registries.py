@@ -25,7 +25,7 @@ from pathlib import Path
 from corpus_builder.licenses import LicenseInfo, debian_copyright_licenses, npm_licenses, pkg_info_licenses
 from corpus_builder.packages import PackageSpec
 
-_DOC_LINK_HOPS = 3  # openjdk-17-source -> openjdk-17-jdk -> openjdk-17-jre-headless holds the copyright
+_DOC_LINK_HOPS = 5  # openjdk-17-source -> -jdk -> -jre -> -jre-headless, which holds the copyright
 
 
 class RegistryError(RuntimeError):
