@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `corpus_builder` sit
 
 from corpus_builder.audit import markdown_table, run_stage1_filters, sample_corpus, summarize
 
-from snowcoder_hf.languages import PAPER_LANGUAGES
+from snowcoder_hf.common.languages import PAPER_LANGUAGES
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -1,6 +1,6 @@
 """A repository folder as a sorted stream of files, each with its language and UTF-8 text or a skip reason.
 
-The language comes from `snowcoder_hf.languages` (the names stage 1 uses): from the file name, and from
+The language comes from `snowcoder_hf.common.languages` (the names stage 1 uses): from the file name, and from
 the first 8 KB for `.h`, `.m` and extensionless scripts. Like The Stack, which decoded every file as
 UTF-8, a file that is binary (a NUL byte in its first 8 KB) or not valid UTF-8 is left out, and so is a
 file in no known language; each is counted under its reason. Symbolic links are not followed.
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from snowcoder_hf.languages import FILENAMES, detect_language
+from snowcoder_hf.common.languages import FILENAMES, detect_language
 
 SNIFF_BYTES = 8192
 SKIP_REASONS = ("symlink", "not_regular_file", "unknown_language", "too_large", "unreadable", "binary", "invalid_utf8")
