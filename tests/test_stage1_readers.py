@@ -185,3 +185,16 @@ def test_a_directory_link_to_outside_the_repository_is_followed(tmp_path):
     os.symlink(tmp_path / "shared", tmp_path / "tree" / "app" / "vendored_common")
     paths = sorted(d.metadata["path"] for d in SourceTreeReader([str(tmp_path / "tree")]).run())
     assert paths == ["main.py", "vendored_common/common.py"]
+
+
+def test_empty_rows_of_a_parquet_dataset_are_counted_not_silently_skipped(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"content": ["x = 1\n", "", None], "max_stars_repo_name": ["a/b"] * 3,
+                      "max_stars_repo_path": ["a.py", "empty.py", "none.py"], "lang": ["Python"] * 3})  # fmt: skip
+    pq.write_table(table, tmp_path / "data.parquet")
+    reader = hub_code_reader(str(tmp_path / "data.parquet"))
+    docs = list(reader.run())
+    assert [d.metadata["path"] for d in docs] == ["a.py"]
+    assert reader.stats["skipped_empty"].total == 2
