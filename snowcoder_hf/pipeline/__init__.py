@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "RepoShardAssigner": "repo_docs",
     "RepoDocuments": "repo_docs",
     "CodeDocumentTokenizer": "tokenize",
+    "SecretsRedactor": "redact",
 }
 
 
