@@ -641,3 +641,60 @@ def test_documented_snippet_runs_and_redacts(tmp_path):
     assert 'os.environ["DATABASE_PASSWORD"]' in record["text"]
     assert "help@mycorp.example" in record["text"]
     assert [r["kind"] for r in record["metadata"]["redactions"]] == ["key", "email"]
+
+
+def _planted_docs(stdlib_dir, count=40, seed=3):
+    from snowcoder_hf.redaction.planted import build_corpus
+
+    hosts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(stdlib_dir.glob("*.py"))[:count]]
+    hosts += [(name, text) for name, text in (("compose.yaml", "services:\n  web:\n    image: nginx\n"),
+                                                 ("setup.cfg", "[metadata]\nname = demo\n"),
+                                                 ("run.sh", "#!/bin/sh\necho hi\n"),
+                                                 ("package.json", '{\n  "name": "demo"\n}\n'))]  # fmt: skip
+    return hosts, build_corpus(hosts, seed=seed)
+
+
+def test_planted_corpus_records_where_each_value_went(stdlib_dir):
+    hosts, docs = _planted_docs(stdlib_dir)
+    assert [d.plants for d in docs] == [d.plants for d in _planted_docs(stdlib_dir)[1]]  # seeded
+    for (name, host), doc in zip(hosts, docs, strict=True):
+        assert doc.name == name
+        remaining, position = [], 0
+        for plant in doc.plants:
+            assert plant.snippet_start <= plant.start < plant.end <= plant.snippet_end
+            remaining.append(doc.text[position : plant.snippet_start])
+            position = plant.snippet_end
+        remaining.append(doc.text[position:])
+        assert "".join(remaining).rstrip("\n") == host.rstrip("\n")  # the host text is untouched around the plants
+
+
+def test_planted_secrets_are_redacted_and_planted_negatives_are_not(stdlib_dir):
+    _, docs = _planted_docs(stdlib_dir)
+    redactor = Redactor()
+    kinds = set()
+    for doc in docs:
+        spans = redactor.find(doc.text, path=doc.name)
+        for plant in doc.plants:
+            overlapping = [s for s in spans if s.start < plant.end and plant.start < s.end]
+            if plant.kind == "negative":
+                assert not overlapping, (plant.subkind, doc.text[plant.snippet_start : plant.snippet_end])
+            else:
+                kinds.add(plant.kind)
+                assert any(s.kind == plant.kind and s.start <= plant.start and plant.end <= s.end for s in spans), (
+                    plant.subkind,
+                    doc.text[plant.snippet_start : plant.snippet_end],
+                )
+    assert kinds == {"email", "ip_address", "key", "password"}
+
+
+def test_shell_expansions_and_key_bodies_starting_with_base64_punctuation():
+    assert redact('export DB_PASSWORD="${DB_PASSWORD:?missing}"\n', language="Shell") == (
+        'export DB_PASSWORD="${DB_PASSWORD:?missing}"\n'
+    )
+    body = "+5fQbR39Q01UWwQhvtCZ2F5tafP38aKc6eFkmByyt7j2f5Rst6F3FrICvQgfR3Bd\n/pXxPpnEnqvF/Z13mWndVu/OyEmjXPKKLGFT+"
+    text = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+    assert redact(text) == "-----BEGIN OPENSSH PRIVATE KEY-----\n<KEY>\n-----END OPENSSH PRIVATE KEY-----\n"
+    js = f"const key = '-----BEGIN PRIVATE KEY-----\\n' +\n  '{PEM_BODY.splitlines()[0]}\\n' +\n  '-----END PRIVATE KEY-----';"
+    assert (
+        redact(js) == "const key = '-----BEGIN PRIVATE KEY-----\\n' +\n  '<KEY>\\n' +\n  '-----END PRIVATE KEY-----';"
+    )

@@ -257,6 +257,8 @@ def find_assignments(text: str, lower: str, literal: bool | None) -> Iterator[Sp
         if name_start in done_names:
             continue  # `secret_token`: one name, two secret words
         done_names.add(name_start)
+        if text.startswith("${", name_start - 2):
+            continue  # a shell expansion `${DB_PASSWORD:?missing}`, not an assignment
         name_end = keyword
         while name_end < len(text) and text[name_end] in _NAME_CHARS and name_end - keyword < 64:
             name_end += 1

@@ -50,6 +50,16 @@ BUILTIN_IP_VALUES = frozenset(str(ipaddress.ip_address(a)) for a in (
     "8.20.247.20", "185.228.168.9", "185.228.169.9", "2001:4860:4860::8888", "2001:4860:4860::8844",
     "2606:4700:4700::1111", "2606:4700:4700::1001", "2620:fe::fe", "2620:fe::9",
 ))  # fmt: skip
+# IANA's special-purpose IPv4 blocks plus multicast, as integer ranges (ipaddress's `is_global` walks a list
+# of network objects per call, thirty times slower).
+_NON_PUBLIC_IPV4 = tuple(
+    (int(n.network_address), int(n.broadcast_address))
+    for n in map(ipaddress.IPv4Network, (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+        "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    ))
+)  # fmt: skip
 _IPV6_DOCUMENTATION = ipaddress.ip_network("3fff::/20")  # RFC 9637, newer than some Pythons' tables
 
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
@@ -122,6 +132,13 @@ def _is_version_context(text: str, start: int) -> bool:
     return bool(_VERSION_CONTEXT_RE.search(text, max(line_start, start - 48), start))
 
 
+def _public_ipv4(value: str, octets: list[int], builtin: bool) -> bool:
+    number = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+    if any(low <= number <= high for low, high in _NON_PUBLIC_IPV4):
+        return False
+    return not (builtin and value in BUILTIN_IP_VALUES)
+
+
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address, builtin: bool) -> bool:
     if not address.is_global or address.is_multicast:
         return False
@@ -143,7 +160,7 @@ def find_ipv4(text: str, builtin: bool) -> Iterator[Span]:
             continue
         if max(octets) < 16:
             continue  # section and version numbers (2.3.5.1), not addresses
-        if not _public(ipaddress.IPv4Address(value), builtin) or _is_version_context(text, start):
+        if not _public_ipv4(value, octets, builtin) or _is_version_context(text, start):
             continue
         yield Span("ip_address", start, tail.end(), "ipv4")
 

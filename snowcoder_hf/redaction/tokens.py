@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from snowcoder_hf.redaction.spans import Span
-from snowcoder_hf.redaction.values import is_phrase, is_placeholder, looks_random
+from snowcoder_hf.redaction.values import is_placeholder, looks_random
 
 
 class TokenPattern(NamedTuple):
@@ -35,10 +35,6 @@ def _random(min_length: int) -> Callable[[str], bool]:
     return lambda body: looks_random(body, min_length) and not is_placeholder(body, allow_test=True)
 
 
-def _aws_id(body: str) -> bool:
-    return _not_placeholder(body) and not is_phrase(body)
-
-
 def _has_digit(body: str) -> bool:
     return any(c.isdigit() for c in body) and _not_placeholder(body)
 
@@ -46,7 +42,7 @@ def _has_digit(body: str) -> bool:
 _B62 = "A-Za-z0-9"
 TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     TokenPattern("aws_access_key_id", "A", re.compile(
-        r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])(?<![A-Za-z0-9_]....)[A-Z0-9]{16}(?![A-Za-z0-9])"), 4, _aws_id),
+        r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])(?<![A-Za-z0-9_]....)[A-Z0-9]{16}(?![A-Za-z0-9])"), 4, _not_placeholder),
     TokenPattern("github_token", "gh", re.compile(
         rf"gh[pousr]_(?<![{_B62}_]....)[{_B62}]{{36,251}}(?![{_B62}_])"), 4, _not_placeholder),
     TokenPattern("github_token", "github_pat_", re.compile(
@@ -86,8 +82,10 @@ _JWT_RE = re.compile(r"eyJ(?<![A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{
 _PEM_BEGIN_RE = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?)-----")
 _PEM_END_RE = re.compile(r"-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_MAX_BODY = 64_000
-_PEM_EDGE_RE = re.compile(r"(?:[ \t\r\n\"'+,]|\\[nr])*")
-_PEM_EDGE_REVERSED_RE = re.compile(r"(?:[ \t\r\n\"'+,]|[nr]\\)*")  # the same edge, read backwards
+# Around a body: whitespace, quotes, `\n` escapes, and `+` / `,` joining string literals (only when a quote
+# follows: a body can itself start with `+`, a base64 character).
+_PEM_EDGE_RE = re.compile(r"(?:[ \t\r\n\"']|\\[nr]|[+,](?=[ \t\r\n]*[\"']))*")
+_PEM_EDGE_REVERSED_RE = re.compile(r"(?:[ \t\r\n\"']|[nr]\\|[+,](?=[ \t\r\n]*[\"']))*")  # read backwards
 _PEM_BASE64_RE = re.compile(r"[A-Za-z0-9+/=]{8,}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from operator import eq
 
 # Normalized (lowercase, letters and digits only) values that are placeholders or public defaults, not secrets.
 PLACEHOLDER_VALUES = frozenset({
@@ -27,7 +28,7 @@ PLACEHOLDER_MARKERS = (
 SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "credential", "privatekey", "accesskey")
 
 _TEMPLATE_RE = re.compile(
-    r"\$\{|\$\(|\{\{|\}\}|\{%|%\(|%s|#\{|<%|^\$[A-Za-z_]|^\{[\w.-]*\}$|^<[^<>]*>$|^%[\w.-]+%$|^@[\w.-]+@$|^\*+$"
+    r"\$\{|\$\(|\{\{|\}\}|\{%|%\(|^%[sd]$|#\{|<%|^\$[A-Za-z_]|^\{[\w.-]*\}$|^<[^<>]*>$|^%[\w.-]+%$|^@[\w.-]+@$|^\*+$"
     r"|os\.environ|getenv|process\.env|ENV\[|System\.getenv|settings\.|config\.|vault:|!vault|\.{3}|…"
 )
 _SEGMENT_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -37,11 +38,19 @@ _SHORT_WORDS = frozenset({
     "me", "we", "it", "or", "as", "be", "do", "go", "so", "us"
 })  # fmt: skip
 _VOWEL_RE = re.compile(r"[aeiouy]")
+_NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_SPACE_RE = re.compile(r"\s")
+_DROP_LOWER = dict.fromkeys(range(ord("a"), ord("z") + 1))  # str.translate tables that delete a class
+_DROP_UPPER = dict.fromkeys(range(ord("A"), ord("Z") + 1))
+_DROP_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
+_NEXT_CHAR = {c: c + 1 for c in range(32, 127)}  # `abc` -> `bcd`: compared with the text shifted by one
+_PREVIOUS_CHAR = {c: c - 1 for c in range(33, 128)}
 _CONSONANT_RUN_RE = re.compile(r"[^aeiouy]{5}")
 
 
 def normalize(value: str) -> str:
-    return "".join(c for c in value.lower() if c.isalnum())
+    """Lowercase ASCII letters and digits only: `Your-API_Key` -> `yourapikey`."""
+    return _NOT_ALNUM_RE.sub("", value.lower())
 
 
 def shannon_entropy(value: str) -> float:
@@ -60,8 +69,26 @@ def is_low_diversity(value: str) -> bool:
     """`xxxxxxxx`, `aaaa1111`, `abcdefghijkl`, `0123456789`: too few distinct characters or a plain sequence."""
     if len(set(value)) < max(3, min(8, len(value) // 3)):
         return True
-    steps = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) - ord(a) in (1, -1))
+    rest = value[1:]
+    steps = sum(map(eq, value.translate(_NEXT_CHAR), rest)) + sum(map(eq, value.translate(_PREVIOUS_CHAR), rest))
     return steps >= 0.6 * (len(value) - 1)
+
+
+def _has_marker(value: str) -> bool:
+    """A placeholder word written in one case (`your-key`, `EXAMPLEKEY`, `xxxx`), not four random letters that
+    happen to spell one in mixed case (`axXXxvf`)."""
+    norm = normalize(value)
+    if any(marker in norm for marker in PLACEHOLDER_MARKERS if len(marker) >= 6):
+        return True  # six letters do not come out of a random generator: `your-secret-here`, `EXAMPLE_KEY`
+    lower = value.lower()
+    for marker in PLACEHOLDER_MARKERS:
+        position = lower.find(marker) if len(marker) < 6 else -1
+        while position >= 0:
+            word = value[position : position + len(marker)]
+            if word.islower() or word.isupper():
+                return True
+            position = lower.find(marker, position + 1)
+    return False
 
 
 def is_placeholder(value: str, allow_test: bool = False) -> bool:
@@ -71,7 +98,7 @@ def is_placeholder(value: str, allow_test: bool = False) -> bool:
     norm = normalize(value)
     if not norm or norm in PLACEHOLDER_VALUES or is_template_or_reference(value) or is_low_diversity(norm):
         return True
-    if any(marker in norm for marker in PLACEHOLDER_MARKERS):
+    if _has_marker(value):
         return True
     if not allow_test and norm.startswith("test"):
         return True
@@ -100,16 +127,16 @@ def is_phrase(value: str) -> bool:
 def looks_random(value: str, min_length: int = 16) -> bool:
     """A machine-made secret: long enough, mixed characters or hex, high entropy, and not made of words."""
     n = len(value)
-    if n < min_length or n > 1024 or any(c.isspace() for c in value):
+    if n < min_length or n > 1024 or _SPACE_RE.search(value):
         return False
     if "://" in value:
         return False
     if set(value) <= _HEX:
-        has_digit = any(c.isdigit() for c in value)
-        return has_digit and any(c.isalpha() for c in value) and shannon_entropy(value) >= 3.0
-    lower = sum("a" <= c <= "z" for c in value)
-    upper = sum("A" <= c <= "Z" for c in value)
-    digits = sum(c.isdigit() for c in value)
+        digits = n - len(value.translate(_DROP_DIGITS))
+        return 0 < digits < n and shannon_entropy(value) >= 3.0
+    lower = n - len(value.translate(_DROP_LOWER))
+    upper = n - len(value.translate(_DROP_UPPER))
+    digits = n - len(value.translate(_DROP_DIGITS))
     if (lower > 0) + (upper > 0) + (digits > 0) < 2 or digits == n:
         return False
     if is_phrase(value) or is_low_diversity(value):
