@@ -641,6 +641,10 @@ def test_documented_snippet_runs_and_redacts(tmp_path):
     assert 'os.environ["DATABASE_PASSWORD"]' in record["text"]
     assert "help@mycorp.example" in record["text"]
     assert [r["kind"] for r in record["metadata"]["redactions"]] == ["key", "email"]
+    (stats_file,) = (tmp_path / "out" / "logs" / "stats").glob("*.json")
+    (block_stats,) = [s for s in json.loads(stats_file.read_text()) if s["name"].endswith(SecretsRedactor.name)]
+    assert block_stats["stats"]["redacted_key"] == 1
+    assert block_stats["stats"]["redacted_email"] == 1
 
 
 def _planted_docs(stdlib_dir, count=40, seed=3):
@@ -698,3 +702,18 @@ def test_shell_expansions_and_key_bodies_starting_with_base64_punctuation():
     assert (
         redact(js) == "const key = '-----BEGIN PRIVATE KEY-----\\n' +\n  '<KEY>\\n' +\n  '-----END PRIVATE KEY-----';"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "redacted"),
+    [("deploy/.env.production", True), ("Dockerfile", True), ("conf/app.ini", True), ("ci/run.sh", True),
+     ("app/settings.py", False), ("src/Main.java", False), ("notes/unknown.xyz", True)],
+)  # fmt: skip
+def test_the_path_tells_config_values_from_variables(path, redacted):
+    text = "PASSWORD=hunter2x\n"  # alone on its line: a literal wherever the file type is not known code
+    assert (redact(text, path=path) == "PASSWORD=<PASSWORD>\n") is redacted
+
+
+def test_type_annotations_and_yaml_values_with_equals_signs():
+    assert redact(f'    password: str = "{PASSWORD}"\n', language="Python") == '    password: str = "<PASSWORD>"\n'
+    assert redact("  mysql_pwd: hifqdCl=M+141OJoB_\n", language="YAML") == "  mysql_pwd: <PASSWORD>\n"

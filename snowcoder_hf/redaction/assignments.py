@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from snowcoder_hf.languages import EXTENSIONS, FILENAMES
 from snowcoder_hf.redaction.spans import Span
 from snowcoder_hf.redaction.values import is_placeholder, looks_random
 
@@ -66,7 +67,7 @@ _TRIGGER_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "credential", 
 _TRIGGER_RES = tuple((word, re.compile(re.escape(word) + _TRIGGER_TAIL)) for word in _TRIGGER_WORDS)
 _OPERATOR_RE = re.compile(
     r"(?P<close>[\"'`]?\]?[\"'`]?)[ \t]*"
-    r"(?:(?P<annotation>:[ \t]*[A-Za-z_][\w.\[\], |]{0,40}?[ \t]*=(?![=~]))|(?P<op>:=|\?=|=>|=(?![=~>])|:(?![:=/])|,|\(|>))"
+    r"(?:(?P<annotation>:[ \t]*[A-Za-z_][\w.\[\], |]{0,40}?[ \t]+=(?![=~]))|(?P<op>:=|\?=|=>|=(?![=~>])|:(?![:=/])|,|\(|>))"
     r"[ \t]*"
 )
 _SCHEME_RE = re.compile(r"(?i:bearer|basic|token|digest)[ \t]+(?=\S)")
@@ -129,7 +130,10 @@ def literal_context(language: str | None, path: str | None) -> bool | None:
         return language in CONFIG_LANGUAGES
     if path:
         p = PurePosixPath(str(path).replace("\\", "/"))
-        return p.suffix.lower() in CONFIG_SUFFIXES or p.name.startswith(".env")
+        if p.suffix.lower() in CONFIG_SUFFIXES or p.name.startswith(".env"):
+            return True
+        language = FILENAMES.get(p.name) or EXTENSIONS.get(p.suffix.lower())
+        return None if language is None else language in CONFIG_LANGUAGES
     return None
 
 

@@ -358,9 +358,9 @@ def make_snippet(kind: str, subkind: str, family: str, rng: random.Random) -> tu
     return _render(template, value, fields)
 
 
-def host_files(roots: list[Path], suffix_quota: dict[str, int], max_bytes: int, seed: int) -> list[Path]:
-    """Real files under `roots`, a seeded sample of `suffix_quota[suffix]` files per suffix."""
-    by_suffix: dict[str, list[Path]] = {s: [] for s in suffix_quota}
+def candidate_files(roots: list[Path], suffixes: tuple[str, ...], max_bytes: int) -> dict[str, list[Path]]:
+    """Real files under `roots` with one of `suffixes` and 200 bytes to `max_bytes`, sorted, per suffix."""
+    by_suffix: dict[str, list[Path]] = {s: [] for s in suffixes}
     for root in roots:
         for path in sorted(Path(root).rglob("*")):
             if path.suffix in by_suffix and path.is_file() and not path.is_symlink():
@@ -370,10 +370,15 @@ def host_files(roots: list[Path], suffix_quota: dict[str, int], max_bytes: int, 
                     continue
                 if 200 <= size <= max_bytes:
                     by_suffix[path.suffix].append(path)
+    return by_suffix
+
+
+def sample_files(candidates: dict[str, list[Path]], suffix_quota: dict[str, int], seed: int) -> list[Path]:
+    """A seeded sample of `suffix_quota[suffix]` files per suffix."""
     rng = random.Random(seed)
     chosen: list[Path] = []
     for suffix, quota in suffix_quota.items():
-        files = by_suffix[suffix]
+        files = list(candidates.get(suffix, ()))
         rng.shuffle(files)
         chosen += files[:quota]
     return chosen
