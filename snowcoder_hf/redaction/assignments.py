@@ -237,8 +237,8 @@ def _is_line_shaped(text: str, name_start: int, line_start: int, value_end: int,
     """`PASSWORD=hunter2` / `password: hunter2` alone on its line, as in .env, YAML and INI files."""
     if op not in ("=", ":", ":=", "?="):
         return False
-    lead = _LINE_LEAD_RE.match(text, line_start, name_start)
-    if lead is None or lead.end() != name_start:
+    prefix = _LINE_LEAD_RE.match(text, line_start, name_start)
+    if prefix is None or prefix.end() != name_start:
         return False
     rest = text[value_end:line_end].strip()
     return not rest or rest.startswith(("#", ";", "//"))
