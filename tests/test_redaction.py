@@ -17,7 +17,7 @@ from snowcoder_hf.pipeline import SecretsRedactor
 from snowcoder_hf.redaction import RedactionConfig, Redactor
 from snowcoder_hf.redaction.values import looks_random
 
-DOCS_SNIPPET = Path(__file__).resolve().parents[1] / "docs" / "redaction_snippet.md"
+DOCS_SNIPPET = Path(__file__).resolve().parents[1] / "docs" / "redaction.md"
 B62 = string.ascii_letters + string.digits
 
 

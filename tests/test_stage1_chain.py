@@ -215,3 +215,17 @@ def test_licence_and_syntax_blocks_switch_on_by_config_and_count_their_drops(tmp
     removed = {row["metadata"]["path"]: row["metadata"]["filter_reason"] for row in _rows(tmp_path / "out" / "removed")}
     assert removed["broken.py"] == "syntax_error"
     assert removed["tool.py"] == "license_not_allowed"
+
+
+def test_redaction_switches_on_by_config_and_rewrites_before_dedup(tmp_path, stdlib_dir):
+    config = _config(tmp_path, stdlib_dir, decontamination={"enabled": False}, dedup={"near": False},
+                     redact={"enabled": True})  # fmt: skip
+    secret = 'AWS_ACCESS_KEY_ID = "AKIAQWERTYUIOPASDFGH"\nADMIN = "jane.doe@acme-corp.io"\n'
+    (tmp_path / "repos" / "acme" / "settings.py").write_text(secret + "def f():\n    return 1\n" * 10)
+    run_stage1(config)
+    kept = {row["metadata"]["path"]: row for row in _rows(tmp_path / "out" / "files")}
+    text = kept["settings.py"]["text"]
+    assert "AKIAQWERTYUIOPASDFGH" not in text
+    assert "jane.doe@acme-corp.io" not in text
+    assert 'AWS_ACCESS_KEY_ID = "<KEY>"' in text
+    assert {r["kind"] for r in kept["settings.py"]["metadata"]["redactions"]} == {"key", "email"}

@@ -77,6 +77,15 @@ class SyntaxConfig:
 
 
 @dataclass
+class RedactConfig:
+    """Replace emails, public IPs, keys and passwords with StarCoder's placeholders (never drops a file)."""
+
+    enabled: bool = False
+    kinds: list[str] = field(default_factory=lambda: ["email", "ip_address", "key", "password"])
+    options: dict[str, Any] = field(default_factory=dict)  # any other keyword of SecretsRedactor
+
+
+@dataclass
 class DedupConfig:
     exact: bool = True
     near: bool = True
@@ -123,6 +132,7 @@ class Stage1Config:
     heuristics: HeuristicsConfig = field(default_factory=HeuristicsConfig)
     licenses: LicensesConfig = field(default_factory=LicensesConfig)
     syntax: SyntaxConfig = field(default_factory=SyntaxConfig)
+    redact: RedactConfig = field(default_factory=RedactConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     repo_documents: RepoDocumentsConfig = field(default_factory=RepoDocumentsConfig)
