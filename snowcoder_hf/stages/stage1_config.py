@@ -112,6 +112,7 @@ class RepoDocumentsConfig:
     file_marker: str = "<file_sep>"
     max_chars: int | None = 400_000
     seed: int = 0
+    file_order: str = "random"  # random (the paper) or dependency (each file after the files it imports)
 
 
 @dataclass

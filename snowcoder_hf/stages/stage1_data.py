@@ -147,7 +147,8 @@ def build_stages(config: Stage1Config) -> list:
                                                "verify": dedup.verify},
                               removed_writer_factory=removed, layout=_dedup_layout(config))  # fmt: skip
     documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
-                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"))  # fmt: skip
+                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"),
+                              file_order=repo.file_order)  # fmt: skip
     stages.append(Stage("repo_documents", [documents, JsonlWriter(str(out / "documents"),
                                                                   output_filename="${rank}.jsonl.gz")], config.tasks))  # fmt: skip
     return stages
