@@ -24,6 +24,7 @@ from snowcoder_hf.training.checks import (
     check_arguments,
     check_token_budget,
     check_vocabulary,
+    check_warmup,
     steps_for_budget,
 )
 from snowcoder_hf.training.flops import flops_per_token, peak_tflops_for
@@ -112,6 +113,7 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
     check_token_budget(len(dataset), max_steps * sequences_per_step, data_args.seq_len, max_steps=max_steps,
                        sequences_per_step=sequences_per_step, detail=detail)  # fmt: skip
     training_args.max_steps = max_steps
+    check_warmup(training_args.warmup_steps, max_steps)
 
     # Compute starts here.
     set_seed(training_args.seed)
