@@ -37,4 +37,4 @@ demo: install
 	$(VENV)/bin/snowcoder demo
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache
+	rm -rf $(VENV) outputs .pytest_cache .ruff_cache

@@ -1,16 +1,18 @@
-"""Near-dedup benchmark: snowcoder_hf's code MinHash against DataTrove's 4-stage `MinhashDedup*`.
+"""Near-dedup benchmark: snowcoder_hf against DataTrove, rensa and datasketch, in the same run, on the same file.
 
-Both run on the same corpus of real files (this interpreter's standard library and site-packages) with
-planted near-duplicates at known token-edit rates, at the same 5-grams, the same LSH bands x rows out of
-256 permutations, threshold 0.7, and the same identifier-preserving code tokens (DataTrove gets
-`CodeWordTokenizer` and `CODE_TEXT_NORM_CONFIG`). Each stage runs on one worker; the script reports wall
-and CPU seconds per stage, documents/s and MB/s, recall of the planted pairs per edit rate, and false
-removals (a removed file whose best exact Jaccard with any other member of its cluster is under the
-threshold), then where our signature time goes.
+Each system runs as its own process, end to end (start-up, reading the gzip JSONL corpus, writing
+`kept/` and `removed/`), one after the other: `snowcoder dedup` (the CLI a user runs) and the peers of
+`benchmarks/dedup_peers.py`. For each: wall and CPU seconds (user + system of the process and its
+threads, from `wait4`), MB of text per CPU second (per core), peak RSS, recall of the planted
+near-duplicates whose true 5-gram Jaccard is at least 0.85 (caught: the two are not both kept), and false
+removals: removed documents whose `duplicate_of` has a true 5-gram Jaccard under 0.5 (and, stricter,
+under the 0.7 threshold). True Jaccard is computed on exact shingle sets, not sketches.
 
-Usage:
-    python benchmarks/dedup.py --work-dir /tmp/dedup_bench --files 10000 --planted 800 \
-        --results benchmarks/results/dedup.md
+Corpora come from `benchmarks/dedup_corpus.py`. Usage:
+    python benchmarks/dedup_corpus.py --source python --files 10000 --planted 800 --out CORPUS
+    python benchmarks/dedup.py --corpus CORPUS --work-dir WORK --label python-10k \\
+        --json benchmarks/results/dedup_python-10k.json
+    python benchmarks/dedup.py --render benchmarks/results/dedup_*.json --results benchmarks/results/dedup.md
 """
 
 from __future__ import annotations
@@ -19,361 +21,207 @@ import argparse
 import gzip
 import json
 import os
-import random
 import re
-import resource
-import sysconfig
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-SUFFIXES = (".py", ".pyi", ".c", ".h", ".cpp", ".hpp", ".js", ".ts", ".sh", ".rs", ".go", ".java")
-EDIT_RATES = (0.005, 0.01, 0.02, 0.04)
-THRESHOLD, NGRAM, NUM_PERM = 0.7, 5, 256
+import orjson
+
+REPO = Path(__file__).resolve().parent.parent
+NGRAM, THRESHOLD, RECALL_AT, FALSE_BELOW = 5, 0.7, 0.85, 0.5
+TOKEN_RE = re.compile(r"\w+")
+OURS = [sys.executable, "-m", "snowcoder_hf.cli", "dedup"]
+PEERS = [sys.executable, str(REPO / "benchmarks" / "dedup_peers.py")]
+SYSTEMS = {  # name: (command before --input/--output, what it is)
+    "snowcoder_hf": (OURS, "one pass (hash + sign), compiled one-permutation MinHash, LSH 36x7 verified, split rule"),
+    "snowcoder_hf, components rule": ([*OURS, "--cluster-rule", "components"], "ablation: every member but one removed"),
+    "snowcoder_hf, keep_far rule": ([*OURS, "--cluster-rule", "keep_far"], "ablation: one kept per cluster, far members kept"),
+    "snowcoder_hf, 4-stage layout": ([*OURS, "--layout", "stages"], "the cluster layout: exact and near stages, input copied"),
+    "DataTrove": ([*PEERS, "datatrove"], "4 MinhashDedup* stages, CodeWordTokenizer, LSH 25x10, unverified"),
+    "rensa R-MinHash + LSH": ([*PEERS, "rensa-r"], "RMinHashDeduplicator, 32 bands, streaming, verified"),
+    "rensa C-MinHash script": ([*PEERS, "rensa-c"], "C-MinHash 32x8 bands, union-find, unverified"),
+    "datasketch MinHashLSH": ([*PEERS, "datasketch"], "MinHash + MinHashLSH(0.7), streaming, verified"),
+}  # fmt: skip
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def run_system(command: list[str], corpus: Path, out: Path) -> dict:
+    """Run one system to completion; its wall time, CPU time and peak RSS from the kernel's accounting."""
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    process = subprocess.Popen([*command, "--input", str(corpus), "--output", str(out)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{stderr.decode(errors='replace')[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
 
 
-def collect_files(limit: int, seed: int) -> list[tuple[str, str]]:
-    roots = dict.fromkeys(os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib"))
-    found = []
-    for root in roots:
-        for folder, dirs, names in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(names):
-                path = os.path.join(folder, name)
-                if name.endswith(SUFFIXES) and not os.path.islink(path) and 200 <= os.path.getsize(path) <= 64_000:
-                    found.append(path)
-    random.Random(seed).shuffle(found)
-    files = []
-    for path in found:
-        try:
-            files.append((path, Path(path).read_text(encoding="utf-8")))
-        except (UnicodeDecodeError, OSError):
-            continue  # a benchmark corpus needs text; bad files are the curate chain's concern, not this one
-        if len(files) == limit:
-            break
-    if len(files) < limit:
-        raise ValueError(f"`--files` {limit}: only {len(files)} readable source files found here.")
-    return files
-
-
-def mutate(text: str, rate: float, rng: random.Random) -> str:
-    """Replace a fraction `rate` of the code tokens with fresh identifiers."""
-    return re.sub(r"\w+", lambda m: f"edit{rng.randrange(10**6)}" if rng.random() < rate else m.group(), text)
-
-
-def build_corpus(path: Path, n_files: int, n_planted: int, seed: int):
-    rng = random.Random(seed)
-    files = collect_files(n_files, seed)
-    docs = [{"id": f"f{i:06d}", "text": text, "metadata": {"path": p}} for i, (p, text) in enumerate(files)]
-    candidates = [d for d in docs if len(re.findall(r"\w+", d["text"])) >= 200]
-    planted = []
-    for k, original in enumerate(rng.sample(candidates, n_planted)):
-        rate = EDIT_RATES[k % len(EDIT_RATES)]
-        copy = {"id": f"planted{k:05d}", "text": mutate(original["text"], rate, rng), "metadata": {"rate": rate}}
-        docs.append(copy)
-        planted.append((original["id"], copy["id"], rate))
-    rng.shuffle(docs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        for doc in docs:
-            f.write(json.dumps(doc) + "\n")
-    return docs, planted
-
-
-def timed_stage(name, pipeline, tasks, logs):
-    from datatrove.executor import LocalPipelineExecutor
-
-    wall, cpu = time.perf_counter(), _cpu()
-    LocalPipelineExecutor(pipeline=pipeline, tasks=tasks, workers=1, logging_dir=str(logs / name)).run()
-    return {"stage": name, "wall": time.perf_counter() - wall, "cpu": _cpu() - cpu}
-
-
-def _reader(corpus: Path):
-    from datatrove.pipeline.readers import JsonlReader
-
-    return JsonlReader(str(corpus.parent), glob_pattern=corpus.name, compression=None)
-
-
-def io_floor(corpus: Path, work: Path) -> dict[str, float]:
-    """CPU seconds of the I/O every system pays: reading the corpus, and reading it + writing it gzipped."""
-    from datatrove.pipeline.writers import JsonlWriter
-
-    read = timed_stage("read", [_reader(corpus)], 1, work / "logs")
-    write = timed_stage("read+write", [_reader(corpus), JsonlWriter(str(work / "copy"))], 1, work / "logs")
-    return {"read the corpus": read["cpu"], "read it and write it as gzip JSONL": write["cpu"]}
-
-
-def run_ours(corpus: Path, work: Path, scheme: str):
-    from datatrove.pipeline.writers import JsonlWriter
-
-    from snowcoder_hf.dedup.minhash import CodeMinhashConfig
-    from snowcoder_hf.pipeline.near_dedup import (
-        CodeMinhashBuckets,
-        CodeMinhashCluster,
-        CodeMinhashFilter,
-        CodeMinhashSignature,
-    )
-
-    config = CodeMinhashConfig(n_grams=NGRAM, num_perm=NUM_PERM, threshold=THRESHOLD, scheme=scheme)
-    sigs, logs = work / "sigs", work / "logs"
-    return [
-        timed_stage("signatures", [_reader(corpus), CodeMinhashSignature(str(sigs), config=config)], 1, logs),
-        timed_stage("buckets", [CodeMinhashBuckets(str(sigs), config=config)], 1, logs),
-        timed_stage("clusters", [CodeMinhashCluster(str(sigs), config=config)], 1, logs),
-        timed_stage(
-            "filter",
-            [
-                _reader(corpus),
-                CodeMinhashFilter(str(sigs), exclusion_writer=JsonlWriter(str(work / "removed"))),
-                JsonlWriter(str(work / "kept")),
-            ],
-            1,
-            logs,
-        ),  # fmt: skip
-    ]
-
-
-def run_datatrove(corpus: Path, work: Path, bands: int, rows: int):
-    from datatrove.pipeline.dedup.minhash import (
-        MinhashConfig,
-        MinhashDedupBuckets,
-        MinhashDedupCluster,
-        MinhashDedupFilter,
-        MinhashDedupSignature,
-    )
-    from datatrove.pipeline.writers import JsonlWriter
-
-    from snowcoder_hf.pipeline.code_tokenizer import CODE_TEXT_NORM_CONFIG, CodeWordTokenizer
-
-    config = MinhashConfig(n_grams=NGRAM, num_buckets=bands, hashes_per_bucket=rows, norm_config=CODE_TEXT_NORM_CONFIG)
-    logs = work / "logs"
-    signature = MinhashDedupSignature(str(work / "sigs"), config=config, language=CodeWordTokenizer())
-    return [
-        timed_stage("signatures", [_reader(corpus), signature], 1, logs),
-        timed_stage(
-            "buckets", [MinhashDedupBuckets(str(work / "sigs"), str(work / "buckets"), config=config)], bands, logs
-        ),  # fmt: skip
-        timed_stage(
-            "clusters",
-            [MinhashDedupCluster(str(work / "buckets"), str(work / "remove"), config=config, save_cluster_id=True)],
-            1,
-            logs,
-        ),  # fmt: skip
-        timed_stage(
-            "filter",
-            [
-                _reader(corpus),
-                MinhashDedupFilter(
-                    str(work / "remove"), exclusion_writer=JsonlWriter(str(work / "removed")), load_cluster_ids=True
-                ),
-                JsonlWriter(str(work / "kept")),
-            ],
-            1,
-            logs,
-        ),  # fmt: skip
-    ]
-
-
-def _outputs(work: Path, cluster_key: str):
-    clusters, removed = {}, set()
+def read_outputs(out: Path) -> tuple[set[str], dict[str, str]]:
+    """(kept ids, removed id -> the document it names). DataTrove names a cluster id, not a document:
+    the removed document then names the cluster's kept member."""
+    kept, removed, cluster_of_kept, cluster_of_removed = set(), {}, {}, {}
     for kind in ("kept", "removed"):
-        for path in sorted((work / kind).glob("*.jsonl.gz")):
-            with gzip.open(path, "rt", encoding="utf-8") as f:
+        for path in sorted((out / kind).rglob("*.jsonl.gz")):
+            with gzip.open(path, "rb") as f:
                 for line in f:
-                    row = json.loads(line)
-                    cluster = row["metadata"].get(cluster_key)
-                    if cluster is not None and cluster != -1:
-                        clusters[row["id"]] = cluster
-                    if kind == "removed":
-                        removed.add(row["id"])
-    return clusters, removed
+                    row = orjson.loads(line)
+                    meta = row.get("metadata") or {}
+                    cluster = meta.get("minhash_cluster_id")
+                    if kind == "kept":
+                        kept.add(row["id"])
+                        if cluster is not None:
+                            cluster_of_kept[cluster] = row["id"]
+                    elif meta.get("filter_reason") in (None, "exact_duplicate", "near_duplicate", "duplicate"):
+                        removed[row["id"]] = meta.get("duplicate_of")
+                        if cluster is not None:
+                            cluster_of_removed[row["id"]] = cluster
+    for doc_id, cluster in cluster_of_removed.items():
+        if removed[doc_id] is None:
+            removed[doc_id] = cluster_of_kept.get(cluster)
+    return kept, removed
 
 
-def _shingles(text: str) -> set:
-    from snowcoder_hf.common.code_text import code_tokens, word_ngrams
+class Shingles:
+    """Exact 5-gram shingle sets of the corpus documents (hashed tuples), computed when first asked for."""
 
-    return set(word_ngrams(code_tokens(text), NGRAM))
+    def __init__(self, texts: dict[str, str]):
+        self.texts, self.cache = texts, {}
 
+    def __call__(self, doc_id: str) -> frozenset:
+        if doc_id not in self.cache:
+            tokens = TOKEN_RE.findall(self.texts[doc_id])
+            grams = zip(*(tokens[i:] for i in range(NGRAM)), strict=False) if len(tokens) >= NGRAM else [tuple(tokens)]
+            self.cache[doc_id] = frozenset(map(hash, grams))
+        return self.cache[doc_id]
 
-def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
-def evaluate(docs, planted, clusters, removed, seed: int):
-    by_id = {d["id"]: d for d in docs}
-    cache: dict[str, set] = {}
-
-    def shingles(doc_id):
-        if doc_id not in cache:
-            cache[doc_id] = _shingles(by_id[doc_id]["text"])
-        return cache[doc_id]
-
-    recall = {}
-    at_threshold = [(a, b) for a, b, _ in planted if jaccard(shingles(a), shingles(b)) >= THRESHOLD]
-    caught = sum(1 for a, b in at_threshold if a in clusters and clusters.get(a) == clusters.get(b))
-    recall["true Jaccard >= threshold"] = (caught, len(at_threshold), 1.0)
-    for rate in EDIT_RATES:
-        pairs = [(a, b) for a, b, r in planted if r == rate]
-        caught = sum(1 for a, b in pairs if a in clusters and clusters.get(a) == clusters.get(b))
-        recall[rate] = (caught, len(pairs), sum(jaccard(shingles(a), shingles(b)) for a, b in pairs) / len(pairs))
-    members: dict = {}
-    for doc_id, cluster in clusters.items():
-        members.setdefault(cluster, []).append(doc_id)
-    rng = random.Random(seed)
-    false_removals = 0
-    for doc_id in sorted(removed):
-        others = [m for m in members.get(clusters.get(doc_id), []) if m != doc_id]
-        sample = others if len(others) <= 40 else rng.sample(others, 40)
-        if not sample or max(jaccard(shingles(doc_id), shingles(o)) for o in sample) < THRESHOLD:
-            false_removals += 1
-    return recall, false_removals
+    def jaccard(self, a: str, b: str) -> float:
+        sa, sb = self(a), self(b)
+        return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
 
 
-def signature_profile(docs, sample: int = 600) -> dict[str, float]:
-    """Where our signature time goes, on a sample: code points, token hashes, shingles, sketches."""
-    from snowcoder_hf.dedup.minhash import CodeMinhashConfig, MinHasher
-    from snowcoder_hf.dedup.token_hashing import code_points, token_hashes
+def evaluate(kept, removed, planted_pairs, shingles: Shingles) -> dict:
+    caught = sum(1 for a, b in planted_pairs if not (a in kept and b in kept))
+    similarity = [shingles.jaccard(doc, target) if target in shingles.texts else 0.0
+                  for doc, target in removed.items()]  # fmt: skip
+    return {
+        "removed": len(removed),
+        "recall": caught / len(planted_pairs) if planted_pairs else 1.0,
+        "caught": caught,
+        "planted": len(planted_pairs),
+        "false_removals": sum(1 for s in similarity if s < FALSE_BELOW),
+        "below_threshold": sum(1 for s in similarity if s < THRESHOLD),
+        "named_removed": sum(1 for target in removed.values() if target not in kept),
+    }
 
-    texts = [d["text"] for d in docs[:sample]]
-    out = {}
-    start = _cpu()
-    for text in texts:
-        code_points(text)
-    out["code points + word mask"] = _cpu() - start
-    start = _cpu()
-    for text in texts:
-        token_hashes(text)
-    out["token hashes (incl. the above)"] = _cpu() - start
-    for scheme in ("one_permutation", "permutations"):
-        hasher = MinHasher(CodeMinhashConfig(num_perm=NUM_PERM, threshold=THRESHOLD, scheme=scheme))
-        start = _cpu()
-        shingles = [hasher.shingles(t) for t in texts]
-        out["5-gram shingles (incl. the above)"] = _cpu() - start
-        start = _cpu()
-        for text in texts:
-            signature = hasher.signature(text)
-            if signature is not None:
-                hasher.band_keys(signature)
-        out[f"signature + band keys, {scheme} (incl. the above)"] = _cpu() - start
-    out["shingles per doc"] = sum(s.size for s in shingles) / len(shingles)
-    return out
+
+def benchmark(args) -> dict:
+    corpus = Path(args.corpus) / "corpus.jsonl.gz"
+    info = json.loads((Path(args.corpus) / "planted.json").read_text())
+    # every system runs before this process loads the corpus: a child's peak RSS counts from its fork,
+    # when it is still a copy of this process
+    timings = {}
+    for name in args.systems:
+        print(f"[{args.label}] {name} ...", flush=True)
+        timings[name] = run_system(SYSTEMS[name][0], corpus, Path(args.work_dir) / re.sub(r"\W+", "_", name))
+        print(f"  {json.dumps(timings[name])}", flush=True)
+    texts = {}
+    with gzip.open(corpus, "rb") as f:
+        for line in f:
+            row = orjson.loads(line)
+            texts[row["id"]] = row["text"]
+    shingles = Shingles(texts)
+    planted = [(a, b) for a, b, _ in info["planted"] if shingles.jaccard(a, b) >= RECALL_AT]
+    text_mb = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts.values()) / 1e6
+    result = {"label": args.label, "documents": len(texts), "text_mb": text_mb, "file_mb": corpus.stat().st_size / 1e6,
+              "roots": info.get("roots"), "planted_pairs": len(planted), "systems": []}  # fmt: skip
+    for name in args.systems:
+        kept, removed = read_outputs(Path(args.work_dir) / re.sub(r"\W+", "_", name))
+        if len(kept) + len(removed) != len(texts):
+            print(f"  warning: {name} accounted for {len(kept) + len(removed)} of {len(texts)} documents")
+        row = {"name": name, "how": SYSTEMS[name][1], **timings[name], **evaluate(kept, removed, planted, shingles)}
+        result["systems"].append(row)
+        print("  " + json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+    return result
+
+
+def render(results: list[dict]) -> str:
+    lines = ["# Near-dedup benchmark: snowcoder_hf, DataTrove, rensa and datasketch, same run, same input", ""]
+    lines += [
+        (
+            "Generated by `benchmarks/dedup.py` (one run per corpus). Every system is a separate process run end to end "
+            "on the same gzip JSONL file: start-up, reading, signing, clustering and writing `kept/` + `removed/`. CPU s "
+            "is user + system time of the process and its threads; MB/s per core is MB of text per CPU second. Recall: "
+            f"planted near-duplicates with true 5-gram Jaccard >= {RECALL_AT} of which not both copies are kept. False "
+            f"removals: removed documents whose `duplicate_of` has true Jaccard < {FALSE_BELOW}; `< {THRESHOLD}` is the "
+            "same count at the threshold; `names removed`: removals naming a document that was itself removed."
+        ),
+        "",
+    ]
+    for result in results:
+        systems = result["systems"]
+        datatrove = next((s for s in systems if s["name"] == "DataTrove"), None)
+        rensa = [s for s in systems if s["name"].startswith("rensa")]
+        lines += [
+            (
+                f"## {result['label']}: {result['documents']:,} documents, {result['text_mb']:,.0f} MB of text "
+                f"({result['file_mb']:,.0f} MB gzip), {result['planted_pairs']:,} planted pairs at J >= {RECALL_AT}"
+            ),
+            "",
+            (
+                "| system | wall s | CPU s | MB/s per core | DataTrove CPU / this | fastest rensa CPU / this | peak RSS MB "
+                "| recall | removed | false removals (< 0.5) | < 0.7 | names removed |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in systems:
+            vs_dt = f"{datatrove['cpu'] / s['cpu']:.2f}x" if datatrove else "-"
+            vs_rensa = f"{min(r['cpu'] for r in rensa) / s['cpu']:.2f}x" if rensa else "-"
+            lines.append(
+                f"| {s['name']} | {s['wall']:.1f} | {s['cpu']:.1f} | {result['text_mb'] / s['cpu']:.2f} | {vs_dt} "
+                f"| {vs_rensa} | {s['rss_mb']:,.0f} | {s['recall']:.3f} ({s['caught']}/{s['planted']}) | "
+                f"{s['removed']:,} | {s['false_removals']:,} | {s['below_threshold']:,} | {s['named_removed']:,} |"
+            )
+        lines += ["", "| system | configuration |", "|---|---|", *[f"| {s['name']} | {s['how']} |" for s in systems]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+COMMENTARY_MARKER = "<!-- commentary below is kept when the tables are re-rendered -->"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work-dir", required=True, help="Scratch folder for the corpus and every run.")
-    parser.add_argument("--files", type=int, default=10_000, help="Real files in the corpus (default 10000).")
-    parser.add_argument("--planted", type=int, default=800, help="Planted near-duplicates (default 800).")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results", help="Write the markdown results here.")
+    parser.add_argument("--corpus", help="A folder written by benchmarks/dedup_corpus.py.")
+    parser.add_argument("--work-dir", help="Scratch folder for every system's output.")
+    parser.add_argument("--label", default="corpus")
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS), metavar="SYSTEM")
+    parser.add_argument("--json", help="Write this corpus's measurements here.")
+    parser.add_argument("--render", nargs="+", help="Measurement JSON files to render as one markdown report.")
+    parser.add_argument("--results", help="Markdown report to (re)write; text after the commentary marker is kept.")
     args = parser.parse_args()
-
-    from snowcoder_hf.dedup.minhash import CodeMinhashConfig, optimal_bands
-
-    ours = CodeMinhashConfig(n_grams=NGRAM, num_perm=NUM_PERM, threshold=THRESHOLD)
-    bands, rows = optimal_bands(THRESHOLD, NUM_PERM)
-    work = Path(args.work_dir)
-    corpus = work / "corpus" / "corpus.jsonl"
-    docs, planted = build_corpus(corpus, args.files, args.planted, args.seed)
-    size_mb = corpus.stat().st_size / 1e6
-    systems = [  # name, folder, cluster key, runner, how it was configured
-        ("snowcoder_hf", "ours", "cluster_id", lambda w: run_ours(corpus, w, "one_permutation"),
-         f"one-permutation MinHash, LSH {ours.bands}x{ours.rows}, verified"),
-        ("snowcoder_hf classic", "ours_classic", "cluster_id", lambda w: run_ours(corpus, w, "permutations"),
-         f"{NUM_PERM} permutations, LSH {ours.bands}x{ours.rows}, verified"),
-        ("DataTrove", "datatrove", "minhash_cluster_id", lambda w: run_datatrove(corpus, w, bands, rows),
-         f"LSH {bands}x{rows} (optimal for {THRESHOLD}), unverified"),
-        ("DataTrove same LSH", "datatrove_same_lsh", "minhash_cluster_id",
-         lambda w: run_datatrove(corpus, w, ours.bands, ours.rows), f"LSH {ours.bands}x{ours.rows}, unverified"),
-    ]  # fmt: skip
-    results = []
-    for name, folder, key, runner, how in systems:
-        stages = runner(work / folder)
-        clusters, removed = _outputs(work / folder, key)
-        recall, false_removals = evaluate(docs, planted, clusters, removed, args.seed)
-        results.append({"name": name, "how": how, "stages": stages, "recall": recall, "removed": len(removed),
-                        "false_removals": false_removals})  # fmt: skip
-    profile = signature_profile(docs)
-    profile.update(io_floor(corpus, work / "io"))
-    report = render(docs, size_mb, planted, results, profile, args)
-    print(report)
-    if args.results:
-        Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.results).write_text(report)
-
-
-def render(docs, size_mb, planted, results, profile, args) -> str:
-    n = len(docs)
-    baseline = next(r for r in results if r["name"] == "DataTrove")
-    lines = [
-        "# Near-dedup benchmark: snowcoder_hf code MinHash vs DataTrove MinhashDedup*",
-        "",
-        (
-            f"Corpus: {n:,} documents ({args.files:,} real files from the standard library and site-packages, "
-            f"{len(planted):,} planted near-duplicates at token-edit rates {', '.join(f'{r:.1%}' for r in EDIT_RATES)}), "
-            f"{size_mb:,.1f} MB of JSONL. All runs: {NGRAM}-grams of the same code tokens, {NUM_PERM} hashes, Jaccard "
-            f"threshold {THRESHOLD}, one worker per stage, the same JSONL reader and gzip JSONL writers. CPU seconds "
-            "are this process's user+system time: the machine is shared, so CPU time is the fair per-core measure "
-            "(wall time is shown too)."
-        ),
-        "",
-        "| system | configuration |",
-        "|---|---|",
-        *[f"| {r['name']} | {r['how']} |" for r in results],
-        "",
-        "CPU seconds per stage (docs/s, MB/s):",
-        "",
-        "| stage | " + " | ".join(r["name"] for r in results) + " |",
-        "|---|" + "---:|" * len(results),
-    ]
-    for index, stage in enumerate(r["stage"] for r in results[0]["stages"]):
-        cells = []
-        for r in results:
-            cpu = max(r["stages"][index]["cpu"], 1e-9)
-            cells.append(f"{cpu:.1f} s ({n / cpu:,.0f} docs/s, {size_mb / cpu:,.1f} MB/s)")
-        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
-    totals = {r["name"]: sum(s["cpu"] for s in r["stages"]) for r in results}
-    walls = {r["name"]: sum(s["wall"] for s in r["stages"]) for r in results}
-    lines.append("| **end to end** | " + " | ".join(
-        f"**{totals[r['name']]:.1f} s** ({n / totals[r['name']]:,.0f} docs/s, {size_mb / totals[r['name']]:,.2f} MB/s)"
-        for r in results) + " |")  # fmt: skip
-    lines.append("| wall s | " + " | ".join(f"{walls[r['name']]:.1f}" for r in results) + " |")
-    lines.append("| **DataTrove CPU / this CPU** | " + " | ".join(
-        f"**{totals['DataTrove'] / totals[r['name']]:.2f}x**" for r in results) + " |")  # fmt: skip
-    lines += [
-        "",
-        "Recall of the planted pairs (same cluster), and removals:",
-        "",
-        "| planted edit rate | mean true Jaccard | " + " | ".join(r["name"] for r in results) + " |",
-        "|---|---:|" + "---:|" * len(results),
-    ]
-    for rate in (*EDIT_RATES, "true Jaccard >= threshold"):
-        label = f"{rate:.1%}" if isinstance(rate, float) else f"all pairs with {rate}"
-        mean = f"{baseline['recall'][rate][2]:.2f}" if isinstance(rate, float) else f">= {THRESHOLD}"
-        cells = [f"{r['recall'][rate][0]}/{r['recall'][rate][1]} ({r['recall'][rate][0] / r['recall'][rate][1]:.1%})"
-                 for r in results]  # fmt: skip
-        lines.append(f"| {label} | {mean} | " + " | ".join(cells) + " |")
-    lines += [
-        "| documents removed | | " + " | ".join(f"{r['removed']:,}" for r in results) + " |",
-        f"| false removals (best Jaccard in its cluster < {THRESHOLD}) | | "
-        + " | ".join(f"{r['false_removals']:,}" for r in results)
-        + " |",
-        "",
-        (
-            "Where the time goes: snowcoder_hf's signature steps on a 600-document sample, and the I/O floor every "
-            "system pays on the whole corpus (CPU s):"
-        ),
-        "",
-        "| step | CPU s |",
-        "|---|---:|",
-    ]
-    lines += [f"| {k} | {v:.2f} |" for k, v in profile.items() if k != "shingles per doc"]
-    lines += [f"| (shingles per document) | {profile['shingles per doc']:,.0f} |", ""]
-    return "\n".join(lines)
+    if args.render:
+        report = render([json.loads(Path(p).read_text()) for p in args.render])
+        if args.results:
+            path = Path(args.results)
+            previous = path.read_text() if path.exists() else ""
+            tail = previous.split(COMMENTARY_MARKER, 1)[1] if COMMENTARY_MARKER in previous else "\n"
+            path.write_text(report + "\n" + COMMENTARY_MARKER + tail)
+        print(report)
+        return
+    if not (args.corpus and args.work_dir):
+        parser.error("--corpus and --work-dir are needed to run (or --render to report)")
+    result = benchmark(args)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=1))
+    print(render([result]))
 
 
 if __name__ == "__main__":

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import yaml
 
+from snowcoder_hf.common.preflight import raise_value_error, run_checked
 from snowcoder_hf.stages.stage1_config import load_config
 from snowcoder_hf.stages.stage1_data import Stage1Result, run_stage1
 from snowcoder_hf.stages.stage1_report import print_stage1_summary
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[str | None, dict]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
+    parser.error = raise_value_error  # one line from run_checked, not argparse's usage block
     parser.add_argument("--config", help="A stage1_data YAML; the embedded local-corpus default without one.")
     args, rest = parser.parse_known_args(argv)
     overrides = {}
@@ -39,5 +44,14 @@ def main(config_path: str | None, overrides: dict) -> Stage1Result:
     return result
 
 
+def checked_args(argv: list[str]) -> tuple[str | None, dict]:
+    """Parse and load the config once, strictly, so a bad key or file fails before any data is read."""
+    config_path, overrides = parse_args(argv)
+    if config_path and not Path(config_path).is_file():
+        raise FileNotFoundError(f"`--config` {config_path} does not exist.")
+    load_config(config_path, overrides)
+    return config_path, overrides
+
+
 if __name__ == "__main__":
-    main(*parse_args(sys.argv[1:]))
+    sys.exit(run_checked("stage1_data.py", lambda: checked_args(sys.argv[1:]), lambda args: main(*args)))

@@ -10,24 +10,17 @@ Usage:
     accelerate launch --config_file recipes/accelerate/cpu.yaml recipes/stage3.py \
         --config recipes/configs/tiny/stage3.yaml
 Any key can be overridden on the command line, e.g. `--max_steps 10 --dataset_path out/stage3 --model_name_or_path out/beta`.
-An unknown key, in the YAML or on the command line, is an error.
+An unknown key, a missing path or another stage's output is one error line (rank 0), exit code 2, before compute.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from transformers import TrainingArguments
-from trl import TrlParser
 
-from snowcoder_hf.training.arguments import (
-    DataArguments,
-    ModelArguments,
-    StageArguments,
-    apply_cpu_distributed_defaults,
-    config_file_from_argv,
-)
+from snowcoder_hf.training.arguments import DataArguments, ModelArguments, StageArguments
+from snowcoder_hf.training.launch import run_recipe
 from snowcoder_hf.training.runner import train_stage
 
 
@@ -37,7 +30,4 @@ def main(stage_args: StageArguments, data_args: DataArguments, model_args: Model
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = TrlParser((StageArguments, DataArguments, ModelArguments, TrainingArguments))
-    apply_cpu_distributed_defaults(parser)  # CPU processes under `accelerate launch` join one gloo job
-    main(*parser.parse_args_and_config(), config_file=config_file_from_argv(sys.argv))
+    sys.exit(run_recipe(3, main))

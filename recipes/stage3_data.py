@@ -13,14 +13,27 @@ import argparse
 import dataclasses
 import sys
 import typing
+from pathlib import Path
 
 import yaml
 
+from snowcoder_hf.common.preflight import raise_value_error, require_folder, run_checked
 from snowcoder_hf.synth.config import Stage3Config
 
 
 def parse_args(argv: list[str] | None = None) -> Stage3Config:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Parse strictly, then check the input folder: everything that can fail before compute."""
+    config = parse_config(argv)
+    require_folder("input", config.input, "stage-2 data",
+                   "python recipes/stage2_data.py --config CONFIG --stage1_dir STAGE1 --output_dir STAGE2 "
+                   "(its selected/ folder is this step's input)")  # fmt: skip
+    return config
+
+
+def parse_config(argv: list[str] | None = None) -> Stage3Config:
+    """The config file with every command-line override applied (values parsed as YAML); unknown keys fail."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    parser.error = raise_value_error  # one line from run_checked, not argparse's usage block
     parser.add_argument("--config", required=True)
     hints = typing.get_type_hints(Stage3Config)
     for f in dataclasses.fields(Stage3Config):
@@ -28,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> Stage3Config:
         parser.add_argument(f"--{f.name}", type=yaml.safe_load, default=None, help=f"{hints[f.name]}")
     args = vars(parser.parse_args(argv))
     path = args.pop("config")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"`--config` {path} does not exist.")
     return Stage3Config.from_yaml(path, **args)
 
 
@@ -50,4 +65,4 @@ def main(config: Stage3Config) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(parse_args()))
+    sys.exit(run_checked("stage3_data.py", parse_args, main))

@@ -36,12 +36,20 @@ def test_evaluate_recipe_compares_stage_checkpoints(tmp_path, tiny_llama_dir, sh
     recipe = _recipe()
     args = recipe.EvaluateArguments(checkpoints=[f"alpha={tiny_llama_dir}", f"final={tiny_llama_dir}"],
                                     tasks="humaneval_plus", benchmark_dir=str(shared_benchmarks),
-                                    output_dir=str(tmp_path), limit=1, max_new_tokens=4, workers=2)  # fmt: skip
+                                    output_dir=str(tmp_path), limit=1, max_new_tokens=4, workers=2,
+                                    bits_per_byte_limit=2)  # fmt: skip
     summaries = recipe.main(args)
     assert set(summaries) == {"alpha", "final"}
+    # bits per byte on every paper benchmark in the folder, pass@1 only where it was asked for
+    assert {t for t, e in summaries["alpha"].items() if e.get("bits_per_byte")} >= {"humaneval_plus", "mbpp_plus",
+                                                                                     "evoeval", "bigcodebench"}  # fmt: skip
+    assert summaries["alpha"]["mbpp_plus"]["pass@1"] is None
+    assert summaries["alpha"]["humaneval_plus"]["bits_per_byte_items"] == 2
     report = (tmp_path / "report.md").read_text()
     assert "| alpha -> final |" in report
     assert "Arctic-SnowCoder-beta" in report
+    assert "## Bits per byte" in report
+    assert (tmp_path / "bits_per_byte.png").exists()
     assert json.loads((tmp_path / "summary.json").read_text())["alpha"]["humaneval_plus"]["tasks"] == 1
     with pytest.raises(ValueError, match="`checkpoints`"):
         recipe._parse_checkpoints(["no-equals-sign"])

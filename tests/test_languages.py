@@ -29,3 +29,15 @@ def test_extensionless_scripts_are_identified_by_shebang():
     assert detect_language("bin/run", "#!/bin/bash\necho hi\n") == "Shell"
     assert detect_language("bin/srv", "#!/usr/bin/env node\nconsole.log(1)\n") == "JavaScript"
     assert detect_language("bin/x", "no shebang here") is None
+
+
+def test_notebooks_with_invalid_metadata_or_bare_lines_convert_instead_of_crashing():
+    import json
+
+    from snowcoder_hf.common.notebooks import notebook_to_script
+
+    invalid = {"nbformat": 4, "metadata": {"kernelspec": "python3", "language_info": ["x"]},
+               "cells": [{"cell_type": "code", "source": ["x = 1\n", "y = 2"]}]}  # fmt: skip
+    assert notebook_to_script(json.dumps(invalid)) == "x = 1\ny = 2\n"
+    old = {"nbformat": 2, "worksheets": [{"cells": [{"cell_type": "code", "input": ["import os", "print(os.sep)"]}]}]}
+    assert notebook_to_script(json.dumps(old)) == "import os\nprint(os.sep)\n"

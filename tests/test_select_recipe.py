@@ -33,7 +33,7 @@ def _recipe():
 
 @pytest.mark.parametrize("scale", ["tiny", "paper"])
 def test_every_shipped_stage2_config_parses_strictly(scale):
-    config = _recipe().parse_args(["--config", str(REPO / "recipes" / "configs" / scale / "stage2_data.yaml")])
+    config = _recipe().parse_config(["--config", str(REPO / "recipes" / "configs" / scale / "stage2_data.yaml")])
     assert config.repeat == 4
     assert config.variants.split(",")[0] == "hqins"
 
@@ -42,11 +42,11 @@ def test_a_stale_config_key_fails_loudly(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("stage1_dir: a\noutput_dir: b\nwarmup_ratio: 0.1\n")
     with pytest.raises(ValueError, match="warmup_ratio"):
-        _recipe().parse_args(["--config", str(bad)])
+        _recipe().parse_config(["--config", str(bad)])
 
 
-def test_the_recipe_selects_each_languages_share_of_the_budget_within_one_document(tmp_path, minilm_dir,
-                                                                                    tiny_tokenizer_dir):  # fmt: skip
+def test_the_recipe_lands_each_languages_share_close_to_its_target_and_reports_it(tmp_path, minilm_dir,
+                                                                                 tiny_tokenizer_dir):  # fmt: skip
     from snowcoder_hf.annotator.random_encoder import build_random_encoder
 
     encoder = build_random_encoder(tmp_path / "enc", "bert-tiny-random", tokenizer_dir=minilm_dir, max_seq_length=64)
@@ -55,7 +55,7 @@ def test_the_recipe_selects_each_languages_share_of_the_budget_within_one_docume
     shutil.copytree(tiny_tokenizer_dir, stage1 / "tokenizer")
     (stage1 / "summary.json").write_text(json.dumps({"counts": {}, "tokens": 0, "languages": {"python": 3, "c": 1}}))
     recipe = _recipe()
-    config = recipe.parse_args(["--config", str(REPO / "recipes/configs/tiny/stage2_data.yaml"),
+    config = recipe.parse_config(["--config", str(REPO / "recipes/configs/tiny/stage2_data.yaml"),
                                 "--stage1_dir", str(stage1), "--output_dir", str(tmp_path / "out"),
                                 "--encoder", str(encoder), "--positives_limit", "8", "--negatives", "20",
                                 "--heldout_negatives", "10", "--budget_tokens", "3000"])  # fmt: skip
@@ -75,10 +75,19 @@ def test_the_recipe_selects_each_languages_share_of_the_budget_within_one_docume
                 doc = json.loads(line)
                 n = len(tokenizer(doc["text"], add_special_tokens=False)["input_ids"]) + 1
                 kept[doc["metadata"]["language"]].append(n)
+    largest = {"python": 0, "c": 0}
+    with gzip.open(stage1 / "files" / "00000.jsonl.gz", "rt") as f:
+        for line in f:
+            doc = json.loads(line)
+            n = len(tokenizer(doc["text"], add_special_tokens=False)["input_ids"]) + 1
+            largest[doc["metadata"]["language"]] = max(largest[doc["metadata"]["language"]], n)
     for language, target in selection["targets"].items():
         total = sum(kept[language])
         assert total == selection["tokens_per_language"][language]
-        assert target <= total < target + max(kept[language])  # within one document of the budget
+        assert abs(total - target) <= largest[language] / 2  # as close as whole files allow
+    assert selection["selected_tokens"] == sum(map(sum, kept.values()))
+    assert set(selection["selected_shares"]) == {"c", "python"}
+    assert "selected tokens" in (out / "report.md").read_text()
     assert set(summary["roc_auc"]) == {"hqins", "hq"}
     assert (out / "score_histograms.png").exists()
     assert (out / "validation" / "roc.png").exists()

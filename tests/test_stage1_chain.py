@@ -141,7 +141,7 @@ def test_a_run_killed_halfway_resumes_to_the_same_output_as_an_uninterrupted_run
     run_stage1(load_config(tmp_path / "stage1.yaml", {"output_dir": str(tmp_path / "reference")}))
 
     process = _run_recipe(tmp_path / "stage1.yaml", start_new_session=True)
-    marker = Path(config.output_dir) / "stats" / "exact_clusters" / "completions"
+    marker = Path(config.output_dir) / "stats" / "dedup_clusters" / "completions"  # the local run's one-pass layout
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -173,3 +173,67 @@ def test_the_tiny_recipe_runs_on_this_machines_installed_code(tmp_path, capsys):
     repos = {row["metadata"]["repo"] for row in _rows(tmp_path / "out" / "files")}
     assert any(repo.startswith(("python/cpython", "pypi/")) for repo in repos)
     assert "report:" in capsys.readouterr().out
+
+
+def test_licence_and_syntax_blocks_switch_on_by_config_and_count_their_drops(tmp_path, stdlib_dir):
+    config = _config(tmp_path, stdlib_dir, decontamination={"enabled": False}, dedup={"near": False},
+                     licenses={"enabled": True}, syntax={"enabled": True})  # fmt: skip
+    (tmp_path / "repos" / "acme" / "broken.py").write_text("def f(:\n    return ((]\n" * 30)
+    gpl = tmp_path / "repos" / "gpl_repo"
+    gpl.mkdir()
+    (gpl / "COPYING").write_text(
+        "This program is free software: you can redistribute it and/or modify it under the terms of the GNU "
+        "General Public License as published by the Free Software Foundation, either version 3 of the License, or "
+        "(at your option) any later version.\n"
+    )
+    (gpl / "tool.py").write_text("def tool():\n    return 42\n" * 20)
+    config.source.roots[0].license = None  # the repositories' own files decide
+    mit = (
+        "MIT License\n\nCopyright (c) 2024 Acme\n\nPermission is hereby granted, free of charge, to any person "
+        'obtaining a copy\nof this software and associated documentation files (the "Software"), to deal\nin the '
+        "Software without restriction, including without limitation the rights\nto use, copy, modify, merge, "
+        "publish, distribute, sublicense, and/or sell\ncopies of the Software, and to permit persons to whom the "
+        "Software is\nfurnished to do so, subject to the following conditions:\n\nThe above copyright notice and "
+        "this permission notice shall be included in all\ncopies or substantial portions of the Software.\n\n"
+        'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\nIMPLIED, INCLUDING BUT NOT '
+        "LIMITED TO THE WARRANTIES OF MERCHANTABILITY,\nFITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO "
+        "EVENT SHALL THE\nAUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER\nLIABILITY, WHETHER "
+        "IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\nOUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE "
+        "USE OR OTHER DEALINGS IN THE\nSOFTWARE.\n"
+    )
+    (tmp_path / "repos" / "acme" / "LICENSE").write_text(mit)
+    (tmp_path / "repos" / "beta" / "LICENSE").write_text(mit)
+    result = run_stage1(config)
+    reasons = {}
+    for block in result.counts:
+        reasons.update(block["reasons"])
+    assert reasons["syntax_error"] == 1
+    assert reasons["license_not_allowed"] == 1
+    kept = _rows(tmp_path / "out" / "files")
+    assert {row["metadata"]["license"] for row in kept} == {"MIT"}
+    assert all("syntax_error_fraction" in row["metadata"] for row in kept)
+    removed = {row["metadata"]["path"]: row["metadata"]["filter_reason"] for row in _rows(tmp_path / "out" / "removed")}
+    assert removed["broken.py"] == "syntax_error"
+    assert removed["tool.py"] == "license_not_allowed"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["dropped_per_language"]["Python"]["syntax_error"] == 1
+    assert "license_not_allowed=1" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_redaction_switches_on_by_config_and_rewrites_before_dedup(tmp_path, stdlib_dir):
+    config = _config(tmp_path, stdlib_dir, decontamination={"enabled": False}, dedup={"near": False},
+                     redact={"enabled": True})  # fmt: skip
+    secret = 'AWS_ACCESS_KEY_ID = "AKIAQWERTYUIOPASDFGH"\nADMIN = "jane.doe@acme-corp.io"\n'
+    (tmp_path / "repos" / "acme" / "settings.py").write_text(secret + "def f():\n    return 1\n" * 10)
+    run_stage1(config)
+    kept = {row["metadata"]["path"]: row for row in _rows(tmp_path / "out" / "files")}
+    text = kept["settings.py"]["text"]
+    assert "AKIAQWERTYUIOPASDFGH" not in text
+    assert "jane.doe@acme-corp.io" not in text
+    assert 'AWS_ACCESS_KEY_ID = "<KEY>"' in text
+    assert {r["kind"] for r in kept["settings.py"]["metadata"]["redactions"]} == {"key", "email"}
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    counted = summary["redacted_per_language"]["Python"]  # the stdlib files carry real author emails too
+    assert counted["key"] >= 1
+    assert counted["email"] >= 1
+    assert f"key={counted['key']}" in (tmp_path / "out" / "report.md").read_text()

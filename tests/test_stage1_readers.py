@@ -87,16 +87,47 @@ def test_files_are_sharded_across_tasks_without_loss_or_doubling(tmp_path):
     assert all(shards), "every task gets a share"
 
 
-def test_max_files_keeps_a_deterministic_spread_over_repositories(tmp_path):
-    for repo in "abcd":
-        for i in range(10):
+def test_max_files_samples_whole_repositories_in_a_seeded_order(tmp_path):
+    for repo, size in zip("abcd", (10, 10, 10, 3), strict=True):
+        for i in range(size):
             _write(tmp_path / "tree" / repo / f"f{i}.py", f"x = {i}\n")
-    first = [d.id for d in SourceTreeReader([str(tmp_path / "tree")], max_files=12).run()]
-    second = [d.id for d in SourceTreeReader([str(tmp_path / "tree")], max_files=12).run()]
+    first = [d.id for d in SourceTreeReader([str(tmp_path / "tree")], max_files=25).run()]
+    second = [d.id for d in SourceTreeReader([str(tmp_path / "tree")], max_files=25).run()]
     assert first == second
-    assert len(first) == 12
-    repos = {d.metadata["repo"] for d in SourceTreeReader([str(tmp_path / "tree")], max_files=12).run()}
-    assert len(repos) > 1
+    docs = list(SourceTreeReader([str(tmp_path / "tree")], max_files=25).run())
+    per_repo = {}
+    for doc in docs:
+        per_repo[doc.metadata["repo"]] = per_repo.get(doc.metadata["repo"], 0) + 1
+    sizes = {"a": 10, "b": 10, "c": 10, "d": 3}
+    assert all(count == sizes[repo] for repo, count in per_repo.items())  # never a part of a repository
+    assert 20 <= len(docs) <= 25  # two of the 10-file repos, and the 3-file one when it fits
+    assert len(per_repo) >= 2
+
+
+def test_max_files_below_every_repository_samples_the_first_one(tmp_path):
+    for i in range(10):
+        _write(tmp_path / "tree" / "big" / f"f{i}.py", f"x = {i}\n")
+    reader = SourceTreeReader([str(tmp_path / "tree")], max_files=4)
+    docs = list(reader.run())
+    assert len(docs) == 4
+    assert reader._skipped["over_max_files"] == 6
+
+
+def test_gitignore_files_at_every_level_with_git_precedence(tmp_path):
+    repo = tmp_path / "tree" / "r"
+    _write(repo / ".gitignore", "*.gen.py\nbuild/\n")
+    _write(repo / "keep.py", "a = 1\n")
+    _write(repo / "x.gen.py", "a = 1\n")
+    _write(repo / "build" / "out.py", "a = 1\n")
+    _write(repo / "pkg" / ".gitignore", "local_*.py\n!x.gen.py\n/only_here.py\n")
+    _write(repo / "pkg" / "local_cfg.py", "a = 1\n")
+    _write(repo / "pkg" / "x.gen.py", "a = 1\n")  # un-ignored by the deeper file
+    _write(repo / "pkg" / "only_here.py", "a = 1\n")  # anchored to pkg/
+    _write(repo / "pkg" / "sub" / "only_here.py", "a = 1\n")
+    _write(repo / "pkg" / "sub" / "local_x.py", "a = 1\n")  # pkg's pattern applies below pkg too
+    _write(repo / "other" / "local_cfg.py", "a = 1\n")  # pkg's .gitignore does not reach here
+    paths = sorted(d.metadata["path"] for d in SourceTreeReader([str(tmp_path / "tree")]).run())
+    assert paths == ["keep.py", "other/local_cfg.py", "pkg/sub/only_here.py", "pkg/x.gen.py"]
 
 
 def test_single_repository_layout_names_the_repo_and_records_its_license(tmp_path):
@@ -154,3 +185,16 @@ def test_a_directory_link_to_outside_the_repository_is_followed(tmp_path):
     os.symlink(tmp_path / "shared", tmp_path / "tree" / "app" / "vendored_common")
     paths = sorted(d.metadata["path"] for d in SourceTreeReader([str(tmp_path / "tree")]).run())
     assert paths == ["main.py", "vendored_common/common.py"]
+
+
+def test_empty_rows_of_a_parquet_dataset_are_counted_not_silently_skipped(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"content": ["x = 1\n", "", None], "max_stars_repo_name": ["a/b"] * 3,
+                      "max_stars_repo_path": ["a.py", "empty.py", "none.py"], "lang": ["Python"] * 3})  # fmt: skip
+    pq.write_table(table, tmp_path / "data.parquet")
+    reader = hub_code_reader(str(tmp_path / "data.parquet"))
+    docs = list(reader.run())
+    assert [d.metadata["path"] for d in docs] == ["a.py"]
+    assert reader.stats["skipped_empty"].total == 2

@@ -70,3 +70,30 @@ def test_shards_keep_every_group_together():
     assert len({next(iter(s)) for s in shards.values()}) > 1
     with pytest.raises(ValueError, match="`group_by`"):
         RepoDocuments(group_by="org")
+
+
+def test_a_repository_far_larger_than_one_document_streams_in_bounded_memory():
+    import tracemalloc
+
+    from datatrove.data import Document
+
+    line = "x = 1  # " + "y" * 90 + "\n"
+
+    def files():  # 40 MB of one repository, made lazily: the input is never in memory either
+        for i in range(400):
+            yield Document(text=line * 1000, id=f"f{i}", metadata={"repo": "big/kernel", "path": f"f{i}.c",
+                                                                  "language": "C"})  # fmt: skip
+
+    tracemalloc.start()
+    parts, total, announced = 0, 0, set()
+    for doc in RepoDocuments(max_chars=1_000_000).run(files()):
+        parts += 1
+        total += doc.text.count("\n")
+        announced.add(doc.metadata["num_parts"])
+        assert len(doc.text) <= 1_000_000
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert announced == {parts}  # known before the first part is emitted
+    assert parts == 45  # 9 files of 100,018 characters fit in each 1,000,000-character document
+    assert total == 400 * 1000 + 400  # every line, plus one file-marker line per file
+    assert peak < 12_000_000  # a few documents' worth, not the 40 MB repository

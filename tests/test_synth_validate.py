@@ -142,3 +142,16 @@ def test_mixture_lists_the_synthetic_set_and_replayed_data(tmp_path):
     assert sources[1]["path"] == "../stage2/selected"
     with pytest.raises(ValueError, match="replay"):
         write_mixture(tmp_path, 1.0, [{"path": "x", "weigth": 1}])
+
+
+def test_a_run_that_kept_no_synthetic_file_mixes_the_replay_alone_or_says_there_is_nothing(tmp_path):
+    import yaml
+
+    from snowcoder_hf.synth.mix import write_mixture
+
+    path = write_mixture(tmp_path, 0.01, [{"path": "../stage2/selected", "weight": 0.99}], synthetic_kept=0)
+    assert [s["path"] for s in yaml.safe_load(path.read_text())["sources"]] == ["../stage2/selected"]
+    with pytest.raises(ValueError, match="nothing to train the final model on"):
+        write_mixture(tmp_path, 1.0, [], synthetic_kept=0)
+    path = write_mixture(tmp_path, 1.0, [], synthetic_kept=3)
+    assert [s["path"] for s in yaml.safe_load(path.read_text())["sources"]] == ["synthetic"]

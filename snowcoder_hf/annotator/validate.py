@@ -17,19 +17,10 @@ import numpy as np
 
 def benchmark_texts(names: list[str], benchmark_dir: str | Path | None) -> dict[str, list[str]]:
     """Prompt + canonical solution of every item, per benchmark."""
+    from snowcoder_hf.evalsets.programs import canonical_program
     from snowcoder_hf.evalsets.registry import load_benchmark
 
-    out = {}
-    for name in names:
-        texts = []
-        for item in load_benchmark(name, benchmark_dir):
-            solution = item.solution or ""
-            if solution.startswith((" ", "\t")):  # HumanEval-style: the solution completes the prompt
-                texts.append(item.prompt + solution)
-            else:
-                texts.append(item.prompt.rstrip() + "\n\n" + solution)
-        out[name] = texts
-    return out
+    return {name: [canonical_program(item) for item in load_benchmark(name, benchmark_dir)] for name in names}
 
 
 def load_annotators(folders: list[str | Path], device: str | None = None) -> dict[str, Any]:
@@ -104,7 +95,9 @@ def plot_roc(curves: dict, table: dict, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def write_validation(output: str | Path, table: dict, curves: dict) -> dict[str, Path]:
+def write_validation(
+    output: str | Path, table: dict, curves: dict, skipped: dict[str, str] | None = None
+) -> dict[str, Path]:
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     benchmarks = list(next(iter(table.values())))
@@ -114,6 +107,8 @@ def write_validation(output: str | Path, table: dict, curves: dict) -> dict[str,
     for name, row in table.items():
         values = [row[b] for b in benchmarks]
         lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + f" | {np.mean(values):.3f} |")
+    if skipped:
+        lines += ["", "Not covered: " + ", ".join(f"{name} ({why})" for name, why in skipped.items()) + "."]
     png = plot_roc(curves, table, output / "roc.png")
     lines += ["", f"![ROC curves]({png.name})", ""]
     report = output / "validation.md"
@@ -122,18 +117,23 @@ def write_validation(output: str | Path, table: dict, curves: dict) -> dict[str,
     return {"report": report, "plot": png}
 
 
-def run_validation(annotator_dirs, data_dir, benchmarks: list[str], benchmark_dir, output, *, cache_dir=None,
+def run_validation(annotator_dirs, data_dir, benchmarks: list[str] | str, benchmark_dir, output, *, cache_dir=None,
                    device=None, command: str = "") -> dict[str, dict[str, float]]:  # fmt: skip
-    """Validate annotators, write the report and plot, and record each ROC-AUC in its annotator's folder
+    """Validate annotators on `benchmarks` (names, or `auto`: every paper benchmark reachable from
+    `benchmark_dir`), write the report and plot, and record each ROC-AUC in its annotator's folder
     (annotator.json and the card)."""
     from snowcoder_hf.annotator.card import write_annotator_card
     from snowcoder_hf.annotator.training import read_records
+    from snowcoder_hf.evalsets.available import resolve_benchmarks
+
+    benchmarks, skipped = resolve_benchmarks(benchmarks if isinstance(benchmarks, str) else ",".join(benchmarks),
+                                             benchmark_dir)  # fmt: skip
 
     negatives = [r["text"] for r in read_records(data_dir) if r["source"] == "negative" and r["split"] == "heldout"]
     annotators = load_annotators(annotator_dirs, device=device)
     table, curves = roc_table(annotators, benchmark_texts(benchmarks, benchmark_dir), negatives,
                               cache_dir or Path(data_dir) / "embeddings")  # fmt: skip
-    write_validation(output, table, curves)
+    write_validation(output, table, curves, skipped)
     manifest_path = Path(data_dir) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
     for folder in annotator_dirs:

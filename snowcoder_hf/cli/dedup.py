@@ -21,6 +21,12 @@ def register(subparsers) -> None:
     parser.add_argument("--ngram", type=int, default=5, help="Code-token n-gram size (default 5).")
     parser.add_argument("--tasks", type=int, default=1, help="DataTrove tasks (default 1).")
     parser.add_argument("--workers", type=int, default=1, help="Tasks run at once on this machine (default 1).")
+    parser.add_argument("--cluster-rule", choices=("split", "keep_far", "components"), default="split",
+                        help="Which cluster members are removed (default split: only those verified against the "
+                        "kept document they name).")  # fmt: skip
+    parser.add_argument("--layout", choices=("one_pass", "stages"), default="one_pass",
+                        help="one_pass (default): one read to hash and sign, one to filter; stages: the multi-stage "
+                        "layout used on clusters.")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -47,14 +53,19 @@ def run(args: argparse.Namespace) -> int:
     reader = DocumentFileReader(args.input, exclusion_writer=removed_writer(output, "reader"))
     stages = dedup_stages(
         [reader], [kept_writer(output)], output / "work", output, tasks=args.tasks, threshold=args.threshold,
-        exact_only=args.exact_only, minhash_options={"num_perm": args.num_perm, "n_grams": args.ngram},
-        removed_writer_factory=lambda block: removed_writer(output, block),
+        exact_only=args.exact_only,
+        minhash_options={"num_perm": args.num_perm, "n_grams": args.ngram, "cluster_rule": args.cluster_rule},
+        removed_writer_factory=lambda block: removed_writer(output, block), layout=args.layout,
+        reread_steps=[DocumentFileReader(args.input)] if args.layout == "one_pass" else None,
     )  # fmt: skip
     start = time.perf_counter()
     run_stages(stages, {"type": "local", "workers": args.workers}, output / "stats")
     elapsed = time.perf_counter() - start
     blocks = []
-    for stage in stages:
-        blocks += [b for b in load_pipeline_stats(output / "stats" / stage.name) if b.dropped or "Document" in b.name]
+    for index, stage in enumerate(stages):
+        for block in load_pipeline_stats(output / "stats" / stage.name):
+            reader = "Document" in block.name
+            if (block.dropped or reader) and not (reader and index > 0):  # the re-read counts nothing new
+                blocks.append(block)
     print_summary(f"snowcoder dedup: {args.input}", blocks, elapsed, sum(f.stat().st_size for f in files))
     return 0

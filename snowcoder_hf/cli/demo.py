@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("--config", help="Demo YAML (default: recipes/configs/tiny/demo.yaml).")
-    parser.add_argument("--output", help="Output folder (default: the config's output_dir, demo_output).")
+    parser.add_argument("--output", help="Output folder (default: the config's output_dir, outputs/tiny).")
     parser.add_argument("--restart-from", metavar="STEP", help="Redo STEP and every step after it.")
     parser.add_argument(
         "--hub-org", help="Publish to this org on the real Hub (needs a token) instead of the stand-in."

@@ -29,6 +29,9 @@ def _handler(args: argparse.Namespace) -> int:
                       "-" if threshold is None else f"{threshold:.4f}")  # fmt: skip
     console = Console()
     console.print(table)
+    console.print(f"budget {selection['budget_tokens']:,} tokens, selected {selection['selected_tokens']:,}")
+    for warning in selection["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"selected/ + selection.json + report.md in {args.output} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -37,8 +40,9 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "select",
         help="Keep the top-scoring documents per language up to a token budget (stage-2 data).",
-        description="Per language, keep the best-scored documents until that language's share of the budget "
-        "is met (within one document). Shares default to the stage-1 mix (`--stage1`) or the input's mix.",
+        description="Per language, keep the best-scored documents, landing as close to that language's share of "
+        "the budget as whole files allow (a file that would overshoot more than it fills is skipped). Shares "
+        "default to the stage-1 mix (`--stage1`) or the input's mix; too-coarse languages are warned about.",
     )
     parser.add_argument("--input", required=True, help="Scored documents (the kept/ folder of `snowcoder score`).")
     parser.add_argument("--output", required=True, help="Output folder: selected/, selection.json, report.md.")

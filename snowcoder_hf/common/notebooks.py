@@ -19,12 +19,23 @@ class NotebookError(ValueError):
 
 def _cell_source(cell: dict) -> str:
     source = cell.get("source", cell.get("input", ""))  # nbformat 3 names code `input`
-    return "".join(source) if isinstance(source, list) else str(source)
+    if not isinstance(source, list):
+        return str(source)
+    lines = [str(line) for line in source]
+    # nbformat 3 and later keep each line's newline; older writers stored bare lines, which must not be glued.
+    bare = len(lines) > 1 and not any(line.endswith("\n") for line in lines[:-1])
+    return "\n".join(lines) if bare else "".join(lines)
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}  # invalid metadata (e.g. a string kernelspec) says nothing
 
 
 def notebook_language(notebook: dict) -> str:
-    metadata = notebook.get("metadata") or {}
-    language = (metadata.get("language_info") or {}).get("name") or (metadata.get("kernelspec") or {}).get("language")
+    metadata = _mapping(notebook.get("metadata"))
+    language = _mapping(metadata.get("language_info")).get("name") or _mapping(metadata.get("kernelspec")).get(
+        "language"
+    )
     return str(language or "python").lower()
 
 

@@ -8,27 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# SPDX ids (lower case) and the spellings The Stack / starcoderdata use for permissive licences.
-PERMISSIVE_LICENSES = frozenset(
-    {
-        "mit", "mit-0", "apache-2.0", "apache 2.0", "apache", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear",
-        "0bsd", "bsd", "isc", "unlicense", "cc0-1.0", "cc0", "zlib", "psf-2.0", "python-2.0", "bsl-1.0",
-        "artistic-2.0", "wtfpl", "x11", "upl-1.0", "ncsa", "postgresql", "ms-pl",
-    }
-)  # fmt: skip
+from snowcoder_hf.licensing import is_permissive  # SPDX-aware: `MIT OR GPL-3.0` is, `MIT AND GPL-3.0` is not
+
 # Metadata keys that carry popularity, in The Stack (`max_stars_count`) and GitHub-export spellings.
 POPULARITY_KEYS = ("stars", "max_stars_count", "stargazers_count", "forks", "max_forks_count", "forks_count")
-
-
-def is_permissive(license_value: Any) -> bool:
-    """True when any licence in `license_value` (a string, `A OR B`, or a list) is permissive."""
-    if license_value is None:
-        return False
-    if isinstance(license_value, str):
-        parts = [p.strip() for p in license_value.replace(" OR ", ",").replace(" or ", ",").split(",")]
-    else:
-        parts = [str(p).strip() for p in license_value]
-    return any(p.lower() in PERMISSIVE_LICENSES for p in parts if p)
 
 
 def popularity(metadata: dict[str, Any]) -> int:

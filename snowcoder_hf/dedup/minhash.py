@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snowcoder_hf.dedup import compiled_sketch
 from snowcoder_hf.dedup.one_permutation import OnePermutationSketch
+from snowcoder_hf.dedup.token_hashing import _P as TOKEN_MULTIPLIER
 from snowcoder_hf.dedup.token_hashing import token_hashes as code_token_hashes
 
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd: rolls token hashes into a shingle hash
@@ -64,6 +66,13 @@ class CodeMinhashConfig:
     # "one_permutation": one hash, K bins, optimal densification (O(shingles)); "permutations": K hash
     # functions on every shingle (O(shingles x K)), the classic scheme DataTrove and datasketch use.
     scheme: str = "one_permutation"
+    # Which removals a cluster of verified pairs allows (`snowcoder_hf.dedup.clusters`): "split" (default)
+    # removes a document only when its estimate against the kept document it names reaches the threshold,
+    # splitting a chained cluster into several kept documents; "keep_far" keeps one document per cluster and
+    # only its verified neighbours go; "components" removes every member but one (the classic rule).
+    cluster_rule: str = "split"
+    # numba's compiled one-pass signature when numba is installed (bit-identical to the numpy path).
+    compiled: bool = True
 
     def __post_init__(self):
         if self.n_grams < 1:
@@ -82,6 +91,10 @@ class CodeMinhashConfig:
             object.__setattr__(self, "rows", rows)
         if self.scheme not in SCHEMES:
             raise ValueError(f"`scheme` must be one of {', '.join(SCHEMES)}, got {self.scheme!r}.")
+        from snowcoder_hf.dedup.clusters import CLUSTER_RULES
+
+        if self.cluster_rule not in CLUSTER_RULES:
+            raise ValueError(f"`cluster_rule` must be one of {', '.join(CLUSTER_RULES)}, got {self.cluster_rule!r}.")
         if self.verify_slack < 0:
             raise ValueError(
                 f"`verify_slack` must be a non-negative number of standard errors, got {self.verify_slack}."
@@ -116,6 +129,11 @@ class MinHasher:
         self._sketch = (
             OnePermutationSketch(config.num_perm, config.seed) if config.scheme == "one_permutation" else None
         )
+        self._compiled = None
+        if self._sketch is not None and config.compiled and compiled_sketch.available():
+            self._compiled = compiled_sketch.CompiledSketcher(
+                self._sketch, config.n_grams, TOKEN_MULTIPLIER, int(_ROLL)
+            )
 
     def shingles(self, text: str) -> np.ndarray:
         """Distinct 32-bit hashes of the text's code-token n-grams (a short text is one shingle)."""
@@ -141,6 +159,8 @@ class MinHasher:
 
     def signature(self, text: str) -> np.ndarray | None:
         """The `num_perm` minimum hashes of the text, or None when it has no code token."""
+        if self._compiled is not None:
+            return self._compiled.signature(text)
         shingles = self._shingle_hashes(text)
         if shingles.size == 0:
             return None
@@ -163,6 +183,14 @@ class MinHasher:
         bands, rows = self.config.bands, self.config.rows
         values = signature[: bands * rows].reshape(bands, rows).astype(np.uint64)
         return (values * self.band_mult).sum(axis=1, dtype=np.uint64)
+
+    def band_key_matrix(self, signatures: np.ndarray) -> np.ndarray:
+        """`band_keys` of every row of a signature matrix at once: (documents, bands) uint64."""
+        bands, rows = self.config.bands, self.config.rows
+        keys = np.zeros((len(signatures), bands), dtype=np.uint64)
+        for row in range(rows):  # one column at a time bounds the temporary to documents x bands
+            keys += signatures[:, row : bands * rows : rows].astype(np.uint64) * self.band_mult[:, row]
+        return keys
 
 
 def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:

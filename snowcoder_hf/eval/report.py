@@ -68,11 +68,14 @@ def write_report(output: str | Path, model: str, results: list, programs: list[s
     (output / "summary.json").write_text(json.dumps({"model": model, "results": summary}, indent=2))
     rows = [*(extra_rows or []), row_from_summary(model, summary)]
     lines = [f"# Evaluation of {model}\n", table_markdown(rows), "\n## Per benchmark\n",
-             "| benchmark | pass@1 | tasks | environment missing | statuses |", "|---|---|---|---|---|"]  # fmt: skip
+             "| benchmark | pass@1 | tasks | environment missing | statuses | bits per byte (programs) |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
     for name, entry in summary.items():
         statuses = ", ".join(f"{k}={v}" for k, v in sorted(entry["statuses"].items()))
+        bpb = entry.get("bits_per_byte")
+        bpb_cell = "-" if bpb is None else f"{bpb:.4f} ({entry.get('bits_per_byte_items', 0)})"
         lines.append(f"| {name} | {_cell(entry['pass@1'])} | {entry['tasks']} | {entry['environment_missing']} | "
-                     f"{statuses} |")  # fmt: skip
+                     f"{statuses} | {bpb_cell} |")  # fmt: skip
     (output / "report.md").write_text("\n".join(lines) + "\n")
     plot_rows(rows, output / "pass_at_1.png")
     return {n: output / n for n in ("details.jsonl", "summary.json", "report.md", "pass_at_1.png")}

@@ -38,6 +38,11 @@ _EXPORTS: dict[str, str] = {
     "RepoShardAssigner": "repo_docs",
     "RepoDocuments": "repo_docs",
     "CodeDocumentTokenizer": "tokenize",
+    # licences and syntax validity
+    "LicenseAnnotator": "licenses",
+    "LicenseFilter": "licenses",
+    "SyntaxValidityFilter": "syntax",
+    "SecretsRedactor": "redact",
 }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
@@ -20,6 +19,7 @@ from datatrove.pipeline.writers import JsonlWriter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
 from snowcoder_hf.dedup.keep_rule import is_permissive, popularity
+from snowcoder_hf.dedup.union_find import connected_components  # noqa: F401  (re-exported for the blocks)
 
 KEYS_DIR = "keys"
 REMOVALS_DIR = "removals"
@@ -46,31 +46,6 @@ def read_keys(folder) -> list[dict]:
         with folder.open(name, "rt") as f:
             keys.append(json.load(f))
     return keys
-
-
-def connected_components(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
-    """Component label (the smallest node index) of each of `n` nodes joined by edges `u[i]-v[i]`.
-
-    Vectorized hook-and-compress: hook each edge's larger root under its smaller one, then jump
-    pointers until every node points at its root; repeat until no edge joins two roots.
-    """
-    parent = np.arange(n, dtype=np.int64)
-    u = np.asarray(u, dtype=np.int64)
-    v = np.asarray(v, dtype=np.int64)
-    for _ in range(64 * max(1, int(np.log2(max(n, 2))))):  # bounded: converges in O(log n) rounds
-        pu, pv = parent[u], parent[v]
-        differ = pu != pv
-        if not differ.any():
-            return parent
-        lo, hi = np.minimum(pu[differ], pv[differ]), np.maximum(pu[differ], pv[differ])
-        np.minimum.at(parent, hi, lo)
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-        u, v = u[differ], v[differ]
-    raise RuntimeError("connected components did not converge")  # an internal invariant, not user input
 
 
 def decide_groups(groups: Iterable[list[tuple[int, int]]], keys: list[dict]) -> dict[int, list[list]]:
@@ -100,6 +75,16 @@ def write_removals(folder, decisions: dict[int, list[list]]) -> None:
             json.dump(sorted(rows), f)
 
 
+def read_decisions(input_folder, rank: int) -> dict:
+    """The cluster stage's removals for task `rank`: `{position: [position, kept id, ...]}`."""
+    name = f"{REMOVALS_DIR}/{rank:05d}.json"
+    if not input_folder.exists(name):
+        raise FileNotFoundError(f"{input_folder.path}/{name} is missing: run the cluster stage first, "
+                                "with the same number of tasks as the signature stage.")  # fmt: skip
+    with input_folder.open(name, "rt") as f:
+        return {row[0]: row for row in json.load(f)}
+
+
 class DedupDecisionFilter(PipelineStep):
     """Drop the documents a cluster stage marked as duplicates, recording `duplicate_of` and `cluster_id`;
     the kept member of each group gets its `cluster_id` too."""
@@ -114,12 +99,7 @@ class DedupDecisionFilter(PipelineStep):
         self.exclusion_writer = exclusion_writer
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        name = f"{REMOVALS_DIR}/{rank:05d}.json"
-        if not self.input_folder.exists(name):
-            raise FileNotFoundError(f"{self.input_folder.path}/{name} is missing: run the cluster stage first, "
-                                    "with the same number of tasks as the signature stage.")  # fmt: skip
-        with self.input_folder.open(name, "rt") as f:
-            decisions = {row[0]: row for row in json.load(f)}
+        decisions = read_decisions(self.input_folder, rank)
         writer = self.exclusion_writer
         if writer is not None:
             writer.__enter__()

@@ -26,6 +26,17 @@ def content_id(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
+def _loads(raw_line: bytes):
+    """orjson (2-3x faster), and the standard library for what orjson refuses but JSON allows (an escaped
+    lone surrogate such as `"\\ud800"`)."""
+    import orjson
+
+    try:
+        return orjson.loads(raw_line)
+    except orjson.JSONDecodeError:
+        return json.loads(raw_line)
+
+
 def _compression_for(path: str) -> str | None:
     return "gzip" if path.endswith(".gz") else None
 
@@ -92,7 +103,7 @@ class DocumentFileReader(BaseDiskReader):
                 if not raw_line.strip():
                     continue
                 try:
-                    record = json.loads(raw_line)
+                    record = _loads(raw_line)
                 except (UnicodeDecodeError, json.JSONDecodeError):
                     self._reject("malformed_json", raw_line.decode("utf-8", "replace")[:10_000], filepath)
                     continue
@@ -139,8 +150,10 @@ class DocumentFileReader(BaseDiskReader):
 
 
 def kept_writer(output_dir: str | Path) -> JsonlWriter:
-    """The `OUT/kept/` writer: DataTrove jsonl.gz shards, one per task."""
-    return JsonlWriter(str(Path(output_dir) / "kept"), output_filename="${rank}.jsonl.gz")
+    """The `OUT/kept/` writer: DataTrove jsonl.gz shards, one per task (gzip level 6: `gzip_writer`)."""
+    from snowcoder_hf.pipeline.gzip_writer import GzipJsonlWriter
+
+    return GzipJsonlWriter(str(Path(output_dir) / "kept"), output_filename="${rank}.jsonl.gz")
 
 
 def removed_writer(output_dir: str | Path, block: str) -> JsonlWriter:
@@ -149,7 +162,9 @@ def removed_writer(output_dir: str | Path, block: str) -> JsonlWriter:
     `metadata.filter_reason` to what a filter writes there."""
     if not block.isidentifier():
         raise ValueError(f"`block` must be a snake_case name, got {block!r}.")
-    return JsonlWriter(str(Path(output_dir) / "removed"), output_filename=f"{block}_${{rank}}.jsonl.gz")
+    from snowcoder_hf.pipeline.gzip_writer import GzipJsonlWriter
+
+    return GzipJsonlWriter(str(Path(output_dir) / "removed"), output_filename=f"{block}_${{rank}}.jsonl.gz")
 
 
 def find_document_files(path: str | Path) -> list[Path]:

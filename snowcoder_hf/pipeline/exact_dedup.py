@@ -14,7 +14,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
-from snowcoder_hf.common.code_text import normalize_code
+from snowcoder_hf.dedup.content_hash import content_hash
 from snowcoder_hf.pipeline.dedup_common import (
     DedupDecisionFilter,
     decide_groups,
@@ -25,13 +25,6 @@ from snowcoder_hf.pipeline.dedup_common import (
 )
 
 HASHES_DIR = "hashes"
-
-
-def content_hash(text: str) -> int:
-    """xxh3-64 of the normalized text: line endings, trailing spaces, blank lines and a BOM do not count."""
-    import xxhash
-
-    return xxhash.xxh3_64_intdigest(normalize_code(text).encode("utf-8", "surrogatepass"))
 
 
 class ExactDedupSignature(PipelineStep):

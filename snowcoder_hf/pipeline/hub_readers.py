@@ -66,7 +66,12 @@ class CodeColumnsAdapter:
             doc_id = stable_id(str(metadata["repo"]), str(metadata["path"]))
         else:
             doc_id = f"{path}/{id_in_file}"
-        return {"text": text if isinstance(text, str) else "", "id": doc_id, "metadata": metadata}
+        if not isinstance(text, str) or not text:
+            # DataTrove's readers skip a row without text silently; count it so no file vanishes unreported.
+            if hasattr(reader, "stat_update"):
+                reader.stat_update("skipped_empty" if text == "" or text is None else "skipped_not_text")
+            text = ""
+        return {"text": text, "id": doc_id, "metadata": metadata}
 
 
 def hub_code_reader(

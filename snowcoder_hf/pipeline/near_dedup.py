@@ -6,7 +6,8 @@
    candidate pairs; with `verify`, pairs whose full-signature Jaccard estimate is clearly under the
    threshold (by more than `verify_slack` standard errors) are discarded: this keeps false removals down.
 3. `CodeMinhashCluster` (1 task): connected components of the pairs (vectorized union-find), then the
-   keep-rule picks one document per cluster.
+   cluster rule (`snowcoder_hf.dedup.clusters`, default `split`) removes only members verified against the
+   kept document they name, in keep-rule order.
 4. `CodeMinhashFilter` (the same N tasks over the same input): drops the others with reason
    `near_duplicate`, recording `duplicate_of` and `cluster_id`.
 """
@@ -18,11 +19,11 @@ from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
+from snowcoder_hf.dedup.clusters import assign_duplicates
 from snowcoder_hf.dedup.minhash import CodeMinhashConfig, MinHasher, estimated_jaccard
 from snowcoder_hf.pipeline.dedup_common import (
     DedupDecisionFilter,
     connected_components,
-    decide_groups,
     key_fields,
     read_keys,
     write_keys,
@@ -186,16 +187,37 @@ class CodeMinhashCluster(_MinhashFolderStage):
             nodes, inverse = np.unique(pairs.reshape(-1), return_inverse=True)
             inverse = inverse.reshape(-1, 2)
             labels = connected_components(inverse[:, 0], inverse[:, 1], len(nodes))
-            order = np.argsort(labels, kind="stable")
-            starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]]) if len(nodes) else []
-            groups = [
-                [(int(node >> _RANK_SHIFT), int(node & np.uint64(0xFFFFFFFF))) for node in nodes[chunk]]
-                for chunk in np.split(order, starts[1:])
-                if len(chunk) > 1
-            ]
-            write_removals(self.output_folder, decide_groups(groups, keys))
+            ranks = (nodes >> _RANK_SHIFT).astype(np.int64)
+            docs = (nodes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            signatures: dict[int, np.ndarray] = {}
+            rows = np.empty((len(nodes), self.config.num_perm), dtype=np.uint32)
+            for r in np.unique(ranks):
+                signatures[r] = _load_signatures(self.input_folder, f"signatures/{r:05d}.npy")
+                rows[ranks == r] = signatures[r][docs[ranks == r]]
+            order = sorted(range(len(nodes)), key=lambda i: keep_key_of(keys[ranks[i]], docs[i]))
+            keep_rank = np.empty(len(nodes), dtype=np.int64)
+            keep_rank[np.asarray(order, dtype=np.int64)] = np.arange(len(nodes))
+            duplicate_of = assign_duplicates(labels, keep_rank, rows, self.config.threshold, self.config.cluster_rule)
+            decisions: dict[int, list[list]] = {rank: [] for rank in range(len(keys))}
+            named = np.zeros(len(nodes), dtype=bool)
+            named[duplicate_of[duplicate_of >= 0]] = True
+            for i in np.flatnonzero((duplicate_of >= 0) | named).tolist():
+                rank, doc = int(ranks[i]), int(docs[i])
+                if duplicate_of[i] < 0:
+                    decisions[rank].append([doc, None, keys[rank]["ids"][doc], True])
+                else:
+                    j = int(duplicate_of[i])
+                    keeper = keys[int(ranks[j])]["ids"][int(docs[j])]
+                    decisions[rank].append([doc, keeper, keeper, False])
+            write_removals(self.output_folder, decisions)
+            groups = np.flatnonzero(named)
         self.stat_update("clusters", value=len(groups))
         self.stat_update("clustered_documents", value=len(nodes))
+
+
+def keep_key_of(keys: dict, index: int) -> tuple:
+    """The keep-rule sort key of document `index` of one task's key file."""
+    return (1 - keys["permissive"][index], -keys["popularity"][index], keys["ids"][index])
 
 
 class CodeMinhashFilter(DedupDecisionFilter):

@@ -18,6 +18,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -116,22 +117,33 @@ class SourceTreeReader(PipelineStep):
     def _skip(self, reason: str) -> None:
         self._skipped[reason] = self._skipped.get(reason, 0) + 1
 
-    def _gitignore(self, repo_dir: str):
-        path = os.path.join(repo_dir, ".gitignore")
+    def _gitignore(self, folder: str):
+        """The `.gitignore` of `folder` (git's rules, negations included), or None."""
+        path = os.path.join(folder, ".gitignore")
         if not self.respect_gitignore or not os.path.isfile(path):
             return None
         import pathspec
 
         with open(path, encoding="utf-8", errors="replace") as f:
-            return pathspec.PathSpec.from_lines("gitwildmatch", f)
+            return pathspec.GitIgnoreSpec.from_lines(f)
+
+    @staticmethod
+    def _ignored(specs: list[tuple[str, Any]], relpath: str) -> bool:
+        """Git's precedence: the deepest `.gitignore` with a matching pattern decides, each relative to its folder."""
+        for base, spec in reversed(specs):
+            result = spec.check_file(relpath[len(base) :]).include
+            if result is not None:
+                return result
+        return False
 
     def _walk_repo(self, repo: str, repo_dir: str, license_: str | None) -> Iterator[_Entry]:
-        spec = self._gitignore(repo_dir)
         root_real = os.path.realpath(repo_dir)
         visited = {root_real}
-        stack = [(repo_dir, "")]
+        stack: list[tuple[str, str, list]] = [(repo_dir, "", [])]
         while stack:
-            folder, rel = stack.pop()
+            folder, rel, inherited = stack.pop()
+            spec = self._gitignore(folder)
+            specs = [*inherited, (rel, spec)] if spec is not None else inherited
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
@@ -141,7 +153,7 @@ class SourceTreeReader(PipelineStep):
             for entry in entries:
                 relpath = f"{rel}{entry.name}"
                 is_dir = entry.is_dir(follow_symlinks=False)
-                if spec is not None and spec.match_file(relpath + ("/" if is_dir else "")):
+                if specs and self._ignored(specs, relpath + ("/" if is_dir else "")):
                     self._skip("gitignored")
                     continue
                 if entry.is_symlink():
@@ -165,7 +177,7 @@ class SourceTreeReader(PipelineStep):
                         self._skip("vendored_or_generated")
                         continue
                     visited.add(os.path.realpath(entry.path))
-                    subdirs.append((entry.path, relpath + "/"))
+                    subdirs.append((entry.path, relpath + "/", specs))
                 elif self._skip_file(entry.name):
                     self._skip("vendored_or_generated")
                 elif self._wanted(relpath):
@@ -188,11 +200,30 @@ class SourceTreeReader(PipelineStep):
                     repo = f"{root.name}/{child.name}" if root.name else child.name
                     entries.extend(self._walk_repo(repo, child.path, root.license))
         if self.max_files is not None and len(entries) > self.max_files:
-            # A deterministic spread over all repositories rather than the alphabetically first ones.
-            entries.sort(key=lambda e: hashlib.sha1(f"{e.repo}/{e.path}".encode("utf-8", "surrogatepass")).digest())
-            self._skip_n("over_max_files", len(entries) - self.max_files)
-            entries = sorted(entries[: self.max_files], key=lambda e: (e.repo, e.path))
+            entries = self._whole_repositories(entries, self.max_files)
         return entries
+
+    def _whole_repositories(self, entries: list[_Entry], cap: int) -> list[_Entry]:
+        """At most `cap` files made of whole repositories, taken in a seeded order (a hash of the name, so neither
+        alphabetical nor input order decides): a sample of repositories, never of files inside one. A repository
+        that no longer fits is passed over for the next. Only when not one repository fits whole is the first one
+        sampled file by file, so that a cap below every repository's size still reads something."""
+
+        def digest(text: str) -> bytes:
+            return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+        by_repo: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            by_repo.setdefault(entry.repo, []).append(entry)
+        kept: list[_Entry] = []
+        for repo in sorted(by_repo, key=digest):
+            if len(kept) + len(by_repo[repo]) <= cap:
+                kept.extend(by_repo[repo])
+        if not kept:
+            first = sorted(by_repo, key=digest)[0]
+            kept = sorted(by_repo[first], key=lambda e: digest(e.path))[:cap]
+        self._skip_n("over_max_files", len(entries) - len(kept))
+        return sorted(kept, key=lambda e: (e.repo, e.path))
 
     def _wanted(self, path: str) -> bool:
         """Whether a file may be code of a selected language, judged by its name (content decides later)."""

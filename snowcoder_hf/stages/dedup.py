@@ -1,6 +1,12 @@
 """The dedup stages on their own (`snowcoder dedup`) and as part of stage 1: exact, then near dedup.
 
-Stage names and folders:
+`layout="one_pass"` (a single machine): one read that hashes and signs, one cluster task, one filtering
+read that writes kept and removed (`snowcoder_hf.pipeline.one_pass_dedup`):
+    dedup_signatures  (N tasks)  input -> hashes + signatures (+ work/input/ unless `reread_steps`)
+    dedup_clusters    (1 task)
+    dedup_filter      (N tasks)  `reread_steps` (or work/input/) -> the caller's final steps (a writer)
+
+`layout="stages"` (clusters), stage names and folders:
     exact_signatures  (N tasks)  input -> exact hashes + work/input/ (a copy the filter re-reads by rank)
     exact_clusters    (1 task)
     exact_filter      (N tasks)  -> near signatures + work/unique/
@@ -27,12 +33,20 @@ def dedup_stages(
     exact_only: bool = False,
     minhash_options: dict | None = None,
     removed_writer_factory: Callable | None = None,
+    layout: str = "stages",
+    reread_steps: list | None = None,
 ) -> list[Stage]:
     """Stages that read with `source_steps`, deduplicate, and hand survivors to `final_steps`.
 
     `removed_writer_factory(block_name)` gives each filter its exclusion writer (None: dropped documents
-    are counted but not kept).
+    are counted but not kept). With `layout="one_pass"`, `reread_steps` (the same reader again, without its
+    exclusion writer) lets the filtering pass re-read the input instead of a copy written by the first pass.
     """
+    if layout not in ("stages", "one_pass"):
+        raise ValueError(f"`layout` must be 'stages' or 'one_pass', got {layout!r}.")
+    if layout == "one_pass":
+        return _one_pass_stages(source_steps, final_steps, Path(work_dir), tasks, threshold, exact_only,
+                                minhash_options, removed_writer_factory, reread_steps)  # fmt: skip
     from snowcoder_hf.dedup.minhash import CodeMinhashConfig
     from snowcoder_hf.pipeline.dedup_common import RankShardReader, rank_shard_writer
     from snowcoder_hf.pipeline.exact_dedup import ExactDedupCluster, ExactDedupFilter, ExactDedupSignature
@@ -82,3 +96,31 @@ def dedup_stages(
         ),  # fmt: skip
     ]
     return stages
+
+
+def _one_pass_stages(source_steps, final_steps, work: Path, tasks, threshold, exact_only, minhash_options,
+                     removed_writer_factory, reread_steps) -> list[Stage]:  # fmt: skip
+    from snowcoder_hf.dedup.minhash import CodeMinhashConfig
+    from snowcoder_hf.pipeline.dedup_common import RankShardReader, rank_shard_writer
+    from snowcoder_hf.pipeline.one_pass_dedup import OnePassDedupCluster, OnePassDedupFilter, OnePassDedupSignature
+
+    removed = removed_writer_factory or (lambda block: None)
+    config = CodeMinhashConfig(threshold=threshold, **(minhash_options or {}))
+    folder = str(work / "dedup")
+    sign = [*source_steps, OnePassDedupSignature(folder, config=config, near=not exact_only)]
+    if reread_steps is None:
+        sign.append(rank_shard_writer(str(work / "input")))
+    near_writer = None if exact_only else removed("near_dedup")
+    return [
+        Stage("dedup_signatures", sign, tasks),
+        Stage("dedup_clusters", [OnePassDedupCluster(folder, config=config, near=not exact_only)], 1),
+        Stage(
+            "dedup_filter",
+            [
+                *(reread_steps or [RankShardReader(str(work / "input"))]),
+                OnePassDedupFilter(folder, exact_writer=removed("exact_dedup"), near_writer=near_writer),
+                *final_steps,
+            ],
+            tasks,
+        ),  # fmt: skip
+    ]

@@ -1,5 +1,8 @@
 """The stage-2 selection run (`snowcoder select`): count tokens, plan the per-language cut, write `selected/` and a report.
 
+The report and `selection.json` state the budget, the tokens selected, and each language's share
+against its target, with a warning where a language's files are too coarse for its share.
+
 Pass 1 reads every scored document once (id, language, score, tokens under the training tokenizer).
 Pass 2 is a DataTrove pipeline that keeps what the plan selected, so it runs on any executor.
 Token counts add one `<|endoftext|>` per document, as the packed training data does.
@@ -8,10 +11,13 @@ Token counts add one `<|endoftext|>` per document, as the packed training data d
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from snowcoder_hf.pipeline.select import ScoredDoc, SelectionPlan, plan_selection, resolve_shares
+
+logger = logging.getLogger(__name__)
 
 
 def read_scored_documents(input_path: str | Path, tokenizer_path: str | Path, batch: int = 256) -> list[ScoredDoc]:
@@ -75,21 +81,52 @@ def plot_histograms(docs: list[ScoredDoc], plan: SelectionPlan, path: Path) -> P
     return save_figure(fig, path)
 
 
-def write_report(output: Path, plan: SelectionPlan, repeat: int, histogram: Path) -> Path:
+def budget_rows(selection: dict[str, Any]) -> list[list[str]]:
+    """The honest budget table from a `selection.json`: per language, target share and tokens against what was
+    selected, then a total row with the budget."""
+    kept = selection.get("tokens_per_language") or {}
+    targets, shares = selection.get("targets") or dict.fromkeys(kept, 0), selection.get("shares") or {}
+    total = sum(kept.values())
+    selected_shares = selection.get("selected_shares") or {k: (v / total if total else 0.0) for k, v in kept.items()}
+    skipped, docs = selection.get("skipped_documents") or {}, selection.get("documents_per_language") or {}
+    rows = []
+    for language, target in sorted(targets.items()):
+        tokens = kept.get(language, 0)
+        rows.append([language, f"{shares.get(language, 0):.1%}", f"{target:,}", f"{tokens:,}",
+                     f"{selected_shares.get(language, 0):.1%}", f"{tokens - target:+,}", f"{docs.get(language, 0):,}",
+                     f"{skipped.get(language, 0):,}"])  # fmt: skip
+    budget = selection.get("budget_tokens", 0)
+    rows.append(["**total**", "100%", f"{budget:,}", f"{total:,}", "100%", f"{total - budget:+,}",
+                 f"{sum(docs.values()):,}", f"{sum(skipped.values()):,}"])  # fmt: skip
+    return rows
+
+
+BUDGET_HEADER = ["language", "target share", "target tokens", "selected tokens", "selected share", "off by", "files",
+                 "skipped (too big)"]  # fmt: skip
+
+
+def write_report(output: Path, plan: SelectionPlan, repeat: int, histogram: Path, selection: dict[str, Any]) -> Path:
     lines = [
         "# Stage-2 selection",
         "",
-        f"Budget: {plan.budget_tokens:,} tokens, repeated {repeat}x in training.",
+        (
+            f"Budget: {plan.budget_tokens:,} tokens, selected {plan.selected_tokens:,} "
+            f"({plan.selected_tokens / plan.budget_tokens:.1%}), repeated {repeat}x in training."
+        ),
         "",
-        "| language | share | target tokens | kept tokens | kept docs | available tokens | threshold |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(BUDGET_HEADER) + " |",
+        "|---|" + "---:|" * (len(BUDGET_HEADER) - 1),
     ]
-    for language, target in plan.targets.items():
+    lines += ["| " + " | ".join(row) + " |" for row in budget_rows(selection)]
+    lines += ["", "| language | available tokens | median file | largest file | threshold | picked below it |",
+              "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for language in plan.targets:
         cut = plan.thresholds.get(language)
-        lines.append(f"| {language} | {plan.shares[language]:.3f} | {target:,} | {plan.kept_tokens.get(language, 0):,} | "
-                     f"{plan.kept_documents.get(language, 0):,} | {plan.available_tokens.get(language, 0):,} | "
-                     f"{cut[0]:.4f} |" if cut else f"| {language} | {plan.shares[language]:.3f} | {target:,} | 0 | 0 | "
-                     f"{plan.available_tokens.get(language, 0):,} | - |")  # fmt: skip
+        lines.append(f"| {language} | {plan.available_tokens.get(language, 0):,} | "
+                     f"{plan.median_file_tokens.get(language, 0):,} | {plan.largest_file_tokens.get(language, 0):,} | "
+                     f"{f'{cut[0]:.4f}' if cut else '-'} | {len(plan.picked.get(language, [])):,} |")  # fmt: skip
+    if plan.warnings:
+        lines += ["", "**Warnings**", "", *(f"- {w}" for w in plan.warnings)]
     lines += ["", f"![score histograms with the cut-off]({histogram.name})", ""]
     path = output / "report.md"
     path.write_text("\n".join(lines))
@@ -126,22 +163,29 @@ def run_selection(
 
     pipeline = [
         DocumentFileReader(str(input_path)),
-        TopPercentileSelector(plan.thresholds, exclusion_writer=removed_writer(output, "select")),
+        TopPercentileSelector.from_plan(plan, exclusion_writer=removed_writer(output, "select")),
         JsonlWriter(str(output / "selected"), output_filename="${rank}.jsonl.gz"),
     ]
     build_executor(pipeline, executor_config, str(output / "stats" / "select")).run()
     histogram = plot_histograms(docs, plan, output / "score_histograms.png")
-    write_report(output, plan, repeat, histogram)
+    for warning in plan.warnings:
+        logger.warning(warning)
     selection = {
         "repeat": repeat,
         "budget_tokens": budget_tokens,
+        "selected_tokens": plan.selected_tokens,
         "tokens_per_language": plan.kept_tokens,
         "targets": plan.targets,
         "shares": plan.shares,
+        "selected_shares": plan.selected_shares(),
         "documents_per_language": plan.kept_documents,
+        "skipped_documents": plan.skipped_documents,
         "thresholds": {k: v[0] for k, v in plan.thresholds.items()},
+        "picked_below_threshold": {k: len(v) for k, v in plan.picked.items()},
+        "warnings": plan.warnings,
         "tokenizer": Path(tokenizer_path).name,
     }
+    write_report(output, plan, repeat, histogram, selection)
     (output / "selection.json").write_text(json.dumps(selection, indent=2))
     return selection
 

@@ -56,6 +56,36 @@ class HeuristicsConfig:
 
 
 @dataclass
+class LicensesConfig:
+    """Licence of every file (repository files, package metadata or the dataset column) and an allow list."""
+
+    enabled: bool = False
+    allow: list[str] | None = None  # null: the permissive default (as The Stack kept)
+    keep_unknown: bool = False
+    prefer: str = "column"  # which evidence wins when a dataset column and the repository's files disagree
+
+
+@dataclass
+class SyntaxConfig:
+    """Drop files whose tree-sitter parse is mostly errors (Seed-Coder's validity filter)."""
+
+    enabled: bool = False
+    max_error_fraction: float = 0.05
+    per_language: dict[str, float] | None = None  # null: the block's defaults (C and C++ at 0.25)
+    languages: list[str] | None = None  # null: every installed grammar except SQL
+    annotate_only: bool = False
+
+
+@dataclass
+class RedactConfig:
+    """Replace emails, public IPs, keys and passwords with StarCoder's placeholders (never drops a file)."""
+
+    enabled: bool = False
+    kinds: list[str] = field(default_factory=lambda: ["email", "ip_address", "key", "password"])
+    options: dict[str, Any] = field(default_factory=dict)  # any other keyword of SecretsRedactor
+
+
+@dataclass
 class DedupConfig:
     exact: bool = True
     near: bool = True
@@ -63,6 +93,7 @@ class DedupConfig:
     num_perm: int = 256
     n_grams: int = 5
     verify: bool = True
+    layout: str = "auto"  # auto: one_pass (one read, one write) on the local executor, the 4-stage layout elsewhere
 
 
 @dataclass
@@ -81,6 +112,7 @@ class RepoDocumentsConfig:
     file_marker: str = "<file_sep>"
     max_chars: int | None = 400_000
     seed: int = 0
+    file_order: str = "random"  # random (the paper) or dependency (each file after the files it imports)
 
 
 @dataclass
@@ -95,10 +127,13 @@ class TokenizerConfig:
 
 @dataclass
 class Stage1Config:
-    output_dir: str = "demo_output/stage1"
+    output_dir: str = "outputs/tiny/stage1"
     executor: dict[str, Any] = field(default_factory=lambda: {"type": "local", "tasks": 2, "workers": 2})
     source: SourceConfig = field(default_factory=SourceConfig)
     heuristics: HeuristicsConfig = field(default_factory=HeuristicsConfig)
+    licenses: LicensesConfig = field(default_factory=LicensesConfig)
+    syntax: SyntaxConfig = field(default_factory=SyntaxConfig)
+    redact: RedactConfig = field(default_factory=RedactConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     repo_documents: RepoDocumentsConfig = field(default_factory=RepoDocumentsConfig)

@@ -70,6 +70,44 @@ def _decontamination(config: Stage1Config, removed) -> list:
                                            exclusion_writer=removed("decontamination"), **decont.options)]  # fmt: skip
 
 
+def _optional_filters(config: Stage1Config, removed) -> list:
+    """The blocks a config switches on after the heuristics: licences, syntax validity, then redaction."""
+    steps = []
+    if config.licenses.enabled:
+        from snowcoder_hf.licensing import PERMISSIVE_DEFAULT
+        from snowcoder_hf.licensing.repo import RepoLicenseResolver
+        from snowcoder_hf.pipeline.licenses import LicenseAnnotator, LicenseFilter
+        from snowcoder_hf.stages.stage1_config import resolve_roots
+
+        lic = config.licenses
+        roots = resolve_roots(config.source.roots) if config.source.type == "local" else []
+        resolvers = [RepoLicenseResolver(r["path"], r.get("layout", "repos"), name=r.get("name")) for r in roots]
+        steps += [LicenseAnnotator(resolver=resolvers or None, prefer=lic.prefer),
+                  LicenseFilter(allow=lic.allow or PERMISSIVE_DEFAULT, keep_unknown=lic.keep_unknown,
+                                exclusion_writer=removed("licenses"))]  # fmt: skip
+    if config.syntax.enabled:
+        from snowcoder_hf.pipeline.syntax import SyntaxValidityFilter
+
+        syn = config.syntax
+        steps.append(SyntaxValidityFilter(syn.max_error_fraction, syn.per_language, syn.languages,
+                                          annotate_only=syn.annotate_only, exclusion_writer=removed("syntax")))  # fmt: skip
+    if config.redact.enabled:
+        from snowcoder_hf.pipeline.redact import SecretsRedactor
+
+        steps.append(SecretsRedactor(kinds=config.redact.kinds, **config.redact.options))
+    return steps
+
+
+def _dedup_layout(config: Stage1Config) -> str:
+    """`one_pass` on one machine (hash and sign in one read, filter in one write); the 4-stage layout for clusters."""
+    layout = config.dedup.layout
+    if layout not in ("auto", "one_pass", "stages"):
+        raise ValueError(f"`dedup.layout` must be auto, one_pass or stages, got {layout!r}.")
+    if layout == "auto":
+        return "one_pass" if str(config.executor.get("type", "local")) == "local" else "stages"
+    return layout
+
+
 def build_stages(config: Stage1Config) -> list:
     """The DataTrove stages up to repo-level documents (tokenization follows the tokenizer's training)."""
     from datatrove.pipeline.writers import JsonlWriter
@@ -92,6 +130,7 @@ def build_stages(config: Stage1Config) -> list:
     if config.heuristics.enabled:
         steps.append(CodeHeuristicFilter(config.heuristics.default or None, config.heuristics.per_language,
                                          exclusion_writer=removed("heuristics")))  # fmt: skip
+    steps.extend(_optional_filters(config, removed))
     repo = config.repo_documents
     final = [*_decontamination(config, removed), JsonlWriter(str(out / "files"), output_filename="${rank}.jsonl.gz"),
              RepoShardAssigner(config.tasks, repo.group_by),
@@ -106,9 +145,10 @@ def build_stages(config: Stage1Config) -> list:
                               exact_only=not dedup.near,
                               minhash_options={"num_perm": dedup.num_perm, "n_grams": dedup.n_grams,
                                                "verify": dedup.verify},
-                              removed_writer_factory=removed)  # fmt: skip
+                              removed_writer_factory=removed, layout=_dedup_layout(config))  # fmt: skip
     documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
-                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"))  # fmt: skip
+                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"),
+                              file_order=repo.file_order)  # fmt: skip
     stages.append(Stage("repo_documents", [documents, JsonlWriter(str(out / "documents"),
                                                                   output_filename="${rank}.jsonl.gz")], config.tasks))  # fmt: skip
     return stages

@@ -27,7 +27,8 @@ class Stage2DataConfig:
     heldout_negatives: int = field(default=10_000, metadata={"help": "Disjoint held-out negatives."})
     ratings: str | None = field(default=None, metadata={"help": "EDU ratings JSONL (for the ins/edu variants)."})
     variants: str = field(default="hqins,hq", metadata={"help": "Variants to train; the first one scores."})
-    benchmarks: str = field(default="humaneval", metadata={"help": "Benchmarks for the ROC-AUC report."})
+    benchmarks: str = field(default="auto", metadata={"help": "ROC-AUC benchmarks; `auto`: each paper benchmark in "
+                            "`benchmark_dir` (without one, HumanEval from its pip package)."})  # fmt: skip
     benchmark_dir: str | None = field(default=None, metadata={"help": "Offline benchmark release files."})
     chunks: str = field(default="top_middle_bottom", metadata={"help": "first | top_middle_bottom | all"})
     budget_tokens: int = field(default=12_500_000_000, metadata={"help": "Selected tokens before repetition."})
@@ -77,7 +78,7 @@ def run_stage2_data(cfg: Stage2DataConfig, command: str = "recipes/stage2_data.p
                         chunks=cfg.chunks, seed=cfg.seed, chunk_encoder=encoder, command=command,
                         config_text=config_text)  # fmt: skip
         folders.append(folder)
-    table = run_validation(folders, data, cfg.benchmarks.split(","), cfg.benchmark_dir, out / "validation",
+    table = run_validation(folders, data, cfg.benchmarks, cfg.benchmark_dir, out / "validation",
                            device=cfg.device, command=command)  # fmt: skip
     del encoder
     scored = out / "scored"

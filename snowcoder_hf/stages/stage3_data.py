@@ -191,7 +191,7 @@ def run_stage3(config: Stage3Config) -> Stage3Result:
     from datatrove.data import Document
 
     diversity = diversity_report([Document(text=r["text"], id=r["id"], metadata=r["metadata"]) for r in kept_docs])
-    write_mixture(output_dir, config.synthetic_weight, config.replay)
+    write_mixture(output_dir, config.synthetic_weight, config.replay, synthetic_kept=len(kept_docs))
     result = Stage3Result(output_dir=output_dir, fingerprint=run_fingerprint, planned=len(requests),
                           kept=len(kept_docs), reasons=dict(reasons), tokens=sum(per_language.values()),
                           tokens_per_language=dict(per_language), diversity=diversity, generation=generation,

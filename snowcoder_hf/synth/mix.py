@@ -3,9 +3,12 @@ mixing config the training recipe reads (`mixture.yaml`)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import yaml
+
+logger = logging.getLogger(__name__)
 
 
 def target_language_mix(base: dict[str, float], python_share: float = 0.5, anchor: str = "Python") -> dict[str, float]:
@@ -45,17 +48,28 @@ def allocate(total: int, mix: dict[str, float]) -> dict[str, int]:
 
 
 def write_mixture(output_dir: str | Path, synthetic_weight: float = 1.0,
-                  replay: list[dict] | None = None) -> Path:  # fmt: skip
+                  replay: list[dict] | None = None, synthetic_kept: int | None = None) -> Path:  # fmt: skip
     """Write `OUT/mixture.yaml`: the synthetic set, plus optionally replayed stage-2 data.
 
-    `replay` items are `{path, weight, repeat}`; weights are relative sampling weights."""
-    sources = [{"path": "synthetic", "weight": float(synthetic_weight), "repeat": 1}]
+    `replay` items are `{path, weight, repeat}`; weights are relative sampling weights. A run that kept no
+    synthetic file (`synthetic_kept == 0`: every answer failed validation) leaves the synthetic source out, with
+    a warning, so the final stage trains on the replay alone; with no replay either, there is nothing to train
+    on and that is an error naming the report."""
+    sources = []
+    if synthetic_kept == 0:
+        logger.warning("stage 3 kept no synthetic file (see %s/report.md for the drop reasons): mixture.yaml "
+                       "lists the replayed data only", output_dir)  # fmt: skip
+    else:
+        sources.append({"path": "synthetic", "weight": float(synthetic_weight), "repeat": 1})
     for item in replay or []:
         unknown = set(item) - {"path", "weight", "repeat"}
         if unknown or "path" not in item:
             raise ValueError(f"`replay` items are {{path, weight, repeat}}, got {item!r}.")
         sources.append({"path": str(item["path"]), "weight": float(item.get("weight", 1.0)),
                         "repeat": int(item.get("repeat", 1))})  # fmt: skip
+    if not sources:
+        raise ValueError(f"stage 3 kept no synthetic file and replays nothing: there is nothing to train the final "
+                         f"model on; see {output_dir}/report.md for why every answer was dropped.")  # fmt: skip
     path = Path(output_dir) / "mixture.yaml"
     path.write_text(yaml.safe_dump({"sources": sources}, sort_keys=False))
     return path

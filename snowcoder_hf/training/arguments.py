@@ -94,6 +94,10 @@ class StageArguments:
         metadata={"help": "Also push each periodic checkpoint to the revision branch `step-N` of push_repo_id."},
     )
     hub_private: bool = field(default=False, metadata={"help": "Create push_repo_id as a private repo."})
+    check_lineage: bool = field(
+        default=True,
+        metadata={"help": "Fail when dataset_path or model_name_or_path is another stage's output (false: allow it)."},
+    )
     eval_results_path: str | None = field(
         default=None,
         metadata={"help": "A JSON list of {task, metric, value} to put in the card, once evaluation has run."},
