@@ -154,3 +154,13 @@ def test_stage1_config_level_is_checked(tmp_path):
     config = load_config(overrides={"dedup.level": "repository", "output_dir": str(tmp_path)})
     with pytest.raises(ValueError, match="`dedup.level` must be file or repo"):
         build_stages(config)
+
+
+def test_stage1_with_repo_level_builds_the_repository_stages(tmp_path):
+    from snowcoder_hf.stages.stage1_data import build_stages
+
+    stages = build_stages(load_config(overrides={"dedup.level": "repo", "output_dir": str(tmp_path)}))
+    assert [s.name for s in stages] == ["repo_signatures", "repo_clusters", "repo_filter", "repo_documents"]
+    exact_only = build_stages(load_config(overrides={"dedup.level": "repo", "dedup.near": False,
+                                                     "output_dir": str(tmp_path)}))  # fmt: skip
+    assert not exact_only[1].pipeline[0].near
