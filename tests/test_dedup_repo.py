@@ -164,3 +164,27 @@ def test_stage1_with_repo_level_builds_the_repository_stages(tmp_path):
     exact_only = build_stages(load_config(overrides={"dedup.level": "repo", "dedup.near": False,
                                                      "output_dir": str(tmp_path)}))  # fmt: skip
     assert not exact_only[1].pipeline[0].near
+
+
+def test_stage1_chain_at_repo_level_removes_a_copied_repository(tmp_path, stdlib_dir):
+    from snowcoder_hf.stages.stage1_data import run_stage1
+
+    sources = sorted(p for p in stdlib_dir.glob("*.py") if 3_000 < p.stat().st_size < 15_000)[:6]
+    for repo, files in (("acme", sources[:3]), ("copy", sources[:3]), ("other", sources[3:])):
+        (tmp_path / "repos" / repo).mkdir(parents=True)
+        for path in files:
+            (tmp_path / "repos" / repo / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    config = load_config(overrides={
+        "output_dir": str(tmp_path / "out"), "executor": {"type": "local", "tasks": 2, "workers": 1},
+        "source": {"roots": [{"path": str(tmp_path / "repos"), "layout": "repos", "license": "MIT"}], "max_files": None},
+        "dedup": {"level": "repo"}, "decontamination": {"enabled": False}, "tokenizer": {"enabled": False},
+    })  # fmt: skip
+    result = run_stage1(config)
+    removed = [row["metadata"] for row in _rows(tmp_path / "out" / "removed")]
+    assert sorted(m["path"] for m in removed) == sorted(p.name for p in sources[:3])
+    assert {(m["filter_reason"], m["duplicate_of"], m["repo"]) for m in removed} == {("exact_duplicate_repo",
+                                                                                      "acme", "copy")}  # fmt: skip
+    assert {m["repo"] for m in (row["metadata"] for row in _rows(tmp_path / "out" / "files"))} == {"acme", "other"}
+    filters = [c for c in result.counts if c["block"].endswith("Repo dedup: filter")]
+    assert filters, "the report counts the repository filter's drops"
+    assert filters[0]["reasons"] == {"exact_duplicate_repo": 3}
