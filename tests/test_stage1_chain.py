@@ -215,3 +215,25 @@ def test_licence_and_syntax_blocks_switch_on_by_config_and_count_their_drops(tmp
     removed = {row["metadata"]["path"]: row["metadata"]["filter_reason"] for row in _rows(tmp_path / "out" / "removed")}
     assert removed["broken.py"] == "syntax_error"
     assert removed["tool.py"] == "license_not_allowed"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["dropped_per_language"]["Python"]["syntax_error"] == 1
+    assert "license_not_allowed=1" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_redaction_switches_on_by_config_and_rewrites_before_dedup(tmp_path, stdlib_dir):
+    config = _config(tmp_path, stdlib_dir, decontamination={"enabled": False}, dedup={"near": False},
+                     redact={"enabled": True})  # fmt: skip
+    secret = 'AWS_ACCESS_KEY_ID = "AKIAQWERTYUIOPASDFGH"\nADMIN = "jane.doe@acme-corp.io"\n'
+    (tmp_path / "repos" / "acme" / "settings.py").write_text(secret + "def f():\n    return 1\n" * 10)
+    run_stage1(config)
+    kept = {row["metadata"]["path"]: row for row in _rows(tmp_path / "out" / "files")}
+    text = kept["settings.py"]["text"]
+    assert "AKIAQWERTYUIOPASDFGH" not in text
+    assert "jane.doe@acme-corp.io" not in text
+    assert 'AWS_ACCESS_KEY_ID = "<KEY>"' in text
+    assert {r["kind"] for r in kept["settings.py"]["metadata"]["redactions"]} == {"key", "email"}
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    counted = summary["redacted_per_language"]["Python"]  # the stdlib files carry real author emails too
+    assert counted["key"] >= 1
+    assert counted["email"] >= 1
+    assert f"key={counted['key']}" in (tmp_path / "out" / "report.md").read_text()

@@ -106,3 +106,12 @@ def test_stage1_refuses_a_base_checkpoint_and_stage2_refuses_a_preset(data, tmp_
     args = parse(2, "--model_preset", "tiny", "--dataset_path", str(data[2]), "--output_dir", str(tmp_path))
     with pytest.raises(ValueError, match="drop `model_preset`"):
         train_stage(2, *args)
+
+
+def test_a_warmup_longer_than_the_run_is_caught_before_the_model_is_built():
+    from snowcoder_hf.training.checks import check_warmup
+
+    check_warmup(0.1, 10)  # a ratio
+    check_warmup(10, 10)
+    with pytest.raises(ValueError, match="`warmup_steps` 600 is longer than the run's 4 steps"):
+        check_warmup(600, 4)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import heapq
-import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from snowcoder_hf.common.jsonl import json_records
 
 LN2 = math.log(2)
 DEFAULT_CONTEXT = 2048  # when neither the model config nor the tokenizer states one
@@ -182,14 +183,7 @@ def _texts(files: list[Path], dropped: dict[str, int]) -> Iterator[str]:
     for file in files:
         opener = gzip.open if file.name.endswith(".gz") else open
         with opener(file, "rb") as handle:
-            for raw in handle:
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    dropped["malformed_json"] = dropped.get("malformed_json", 0) + 1
-                    continue
+            for record in json_records(handle, dropped):
                 text = record.get("text") if isinstance(record, dict) else None
                 if not isinstance(text, str) or not text.strip():
                     dropped["no_text"] = dropped.get("no_text", 0) + 1

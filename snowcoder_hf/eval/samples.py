@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from snowcoder_hf.common.jsonl import json_records
+
 _FENCE = re.compile(r"```(?:python|py|Python)?\n(.*?)(?:```|$)", re.DOTALL)
 
 
@@ -29,14 +31,7 @@ def read_samples(path: str | Path) -> SampleFile:
         raise FileNotFoundError(f"`--samples` {path} is not a file.")
     result = SampleFile([])
     with open(path, "rb") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                result.dropped["malformed_json"] = result.dropped.get("malformed_json", 0) + 1
-                continue
+        for record in json_records(handle, result.dropped):
             if not isinstance(record, dict) or not record.get("task_id") or not record.get("benchmark"):
                 result.dropped["missing_task_id_or_benchmark"] = (
                     result.dropped.get("missing_task_id_or_benchmark", 0) + 1

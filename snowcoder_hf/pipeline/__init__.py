@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "LicenseAnnotator": "licenses",
     "LicenseFilter": "licenses",
     "SyntaxValidityFilter": "syntax",
+    "SecretsRedactor": "redact",
 }
 
 

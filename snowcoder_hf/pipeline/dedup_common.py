@@ -75,6 +75,16 @@ def write_removals(folder, decisions: dict[int, list[list]]) -> None:
             json.dump(sorted(rows), f)
 
 
+def read_decisions(input_folder, rank: int) -> dict:
+    """The cluster stage's removals for task `rank`: `{position: [position, kept id, ...]}`."""
+    name = f"{REMOVALS_DIR}/{rank:05d}.json"
+    if not input_folder.exists(name):
+        raise FileNotFoundError(f"{input_folder.path}/{name} is missing: run the cluster stage first, "
+                                "with the same number of tasks as the signature stage.")  # fmt: skip
+    with input_folder.open(name, "rt") as f:
+        return {row[0]: row for row in json.load(f)}
+
+
 class DedupDecisionFilter(PipelineStep):
     """Drop the documents a cluster stage marked as duplicates, recording `duplicate_of` and `cluster_id`;
     the kept member of each group gets its `cluster_id` too."""
@@ -89,12 +99,7 @@ class DedupDecisionFilter(PipelineStep):
         self.exclusion_writer = exclusion_writer
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        name = f"{REMOVALS_DIR}/{rank:05d}.json"
-        if not self.input_folder.exists(name):
-            raise FileNotFoundError(f"{self.input_folder.path}/{name} is missing: run the cluster stage first, "
-                                    "with the same number of tasks as the signature stage.")  # fmt: skip
-        with self.input_folder.open(name, "rt") as f:
-            decisions = {row[0]: row for row in json.load(f)}
+        decisions = read_decisions(self.input_folder, rank)
         writer = self.exclusion_writer
         if writer is not None:
             writer.__enter__()

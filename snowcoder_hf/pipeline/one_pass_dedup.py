@@ -29,7 +29,7 @@ from snowcoder_hf.dedup.clusters import assign_duplicates
 from snowcoder_hf.dedup.content_hash import content_hash
 from snowcoder_hf.dedup.minhash import CodeMinhashConfig, MinHasher
 from snowcoder_hf.dedup.union_find import StreamingComponents
-from snowcoder_hf.pipeline.dedup_common import REMOVALS_DIR, key_fields, read_keys, write_keys
+from snowcoder_hf.pipeline.dedup_common import REMOVALS_DIR, key_fields, read_decisions, read_keys, write_keys
 from snowcoder_hf.pipeline.near_dedup import _candidate_pairs
 
 EXACT, NEAR = "exact_duplicate", "near_duplicate"
@@ -246,12 +246,7 @@ class OnePassDedupFilter(PipelineStep):
         self.writers = {EXACT: exact_writer, NEAR: near_writer}
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        name = f"{REMOVALS_DIR}/{rank:05d}.json"
-        if not self.input_folder.exists(name):
-            raise FileNotFoundError(f"{self.input_folder.path}/{name} is missing: run the cluster stage first, "
-                                    "with the same number of tasks as the signature stage.")  # fmt: skip
-        with self.input_folder.open(name, "rt") as f:
-            decisions = {row[0]: row for row in json.load(f)}
+        decisions = read_decisions(self.input_folder, rank)
         open_writers = [w for w in dict.fromkeys(self.writers.values()) if w is not None]
         for writer in open_writers:
             writer.__enter__()

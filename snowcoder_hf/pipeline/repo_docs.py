@@ -2,7 +2,9 @@
 
 Files are partitioned by language, then grouped by repository (`group_by="language_repo"`, the paper's
 choice), or grouped by repository only (`group_by="repo"`, the ablation). Each group is concatenated in a
-random order seeded by the group itself, so the result does not depend on task count or input order:
+random order seeded by the group itself (or, with `file_order="dependency"`, each file after the files it
+imports, as DeepSeek-Coder and Seed-Coder order them), so the result does not depend on task count or input
+order:
 
     <repo_name>owner/name<file_sep>path/a.py
     ...code...<file_sep>path/b.py
@@ -32,6 +34,7 @@ from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
 GROUP_BY = ("language_repo", "repo")
+FILE_ORDERS = ("random", "dependency")  # the paper's seeded random order; DeepSeek-Coder's imports-first order
 
 
 def _group_key(doc: Document, group_by: str) -> tuple[str, str]:
@@ -85,10 +88,14 @@ class RepoDocuments(PipelineStep):
         max_chars: int | None = None,
         seed: int = 0,
         shard_folder: DataFolderLike | None = None,
+        file_order: str = "random",
     ):
         super().__init__()
         if group_by not in GROUP_BY:
             raise ValueError(f"`group_by` must be one of {', '.join(GROUP_BY)}, got {group_by!r}.")
+        if file_order not in FILE_ORDERS:
+            raise ValueError(f"`file_order` must be one of {', '.join(FILE_ORDERS)}, got {file_order!r}.")
+        self.file_order = file_order
         if max_chars is not None and max_chars < 256:
             raise ValueError(f"`max_chars` must be at least 256 or null, got {max_chars}.")
         self.group_by, self.repo_marker, self.file_marker = group_by, repo_marker, file_marker
@@ -137,11 +144,25 @@ class RepoDocuments(PipelineStep):
                     has_ids, last = True, entry.doc_id
         return parts
 
+    def _dependency_ordered(self, files: list[_SpilledFile], seed: str, spill) -> list[_SpilledFile]:
+        """Each file after the files it imports (one read of each text), the rest in the seeded random order."""
+        from snowcoder_hf.repos.imports import file_links
+        from snowcoder_hf.repos.order import dependency_edges, dependency_order
+
+        links = [file_links(f.path, f.language, spill.read(f)) for f in files]
+        deps = dependency_edges(links)
+        self.stat_update("import_edges", value=sum(len(d) for d in deps))
+        return [files[i] for i in dependency_order(deps, seed)]
+
     def build_group(self, key: tuple[str, str], files: list[_SpilledFile], spill) -> Iterator[Document]:
         """The repo-level documents of one group, in order."""
         language, repo = key
         files = sorted(files, key=lambda f: (f.path, f.doc_id))
-        random.Random(f"{self.seed}\0{language}\0{repo}").shuffle(files)
+        seed = f"{self.seed}\0{language}\0{repo}"
+        if self.file_order == "dependency":
+            files = self._dependency_ordered(files, seed, spill)
+        else:
+            random.Random(seed).shuffle(files)
         header = f"{self.repo_marker}{repo}"
         languages = Counter()
         for entry in files:

@@ -77,6 +77,15 @@ class SyntaxConfig:
 
 
 @dataclass
+class RedactConfig:
+    """Replace emails, public IPs, keys and passwords with StarCoder's placeholders (never drops a file)."""
+
+    enabled: bool = False
+    kinds: list[str] = field(default_factory=lambda: ["email", "ip_address", "key", "password"])
+    options: dict[str, Any] = field(default_factory=dict)  # any other keyword of SecretsRedactor
+
+
+@dataclass
 class DedupConfig:
     exact: bool = True
     near: bool = True
@@ -104,6 +113,7 @@ class RepoDocumentsConfig:
     file_marker: str = "<file_sep>"
     max_chars: int | None = 400_000
     seed: int = 0
+    file_order: str = "random"  # random (the paper) or dependency (each file after the files it imports)
 
 
 @dataclass
@@ -124,6 +134,7 @@ class Stage1Config:
     heuristics: HeuristicsConfig = field(default_factory=HeuristicsConfig)
     licenses: LicensesConfig = field(default_factory=LicensesConfig)
     syntax: SyntaxConfig = field(default_factory=SyntaxConfig)
+    redact: RedactConfig = field(default_factory=RedactConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     repo_documents: RepoDocumentsConfig = field(default_factory=RepoDocumentsConfig)

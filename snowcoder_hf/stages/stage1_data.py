@@ -71,7 +71,7 @@ def _decontamination(config: Stage1Config, removed) -> list:
 
 
 def _optional_filters(config: Stage1Config, removed) -> list:
-    """The blocks a config switches on after the heuristics: licences, then syntax validity."""
+    """The blocks a config switches on after the heuristics: licences, syntax validity, then redaction."""
     steps = []
     if config.licenses.enabled:
         from snowcoder_hf.licensing import PERMISSIVE_DEFAULT
@@ -91,6 +91,10 @@ def _optional_filters(config: Stage1Config, removed) -> list:
         syn = config.syntax
         steps.append(SyntaxValidityFilter(syn.max_error_fraction, syn.per_language, syn.languages,
                                           annotate_only=syn.annotate_only, exclusion_writer=removed("syntax")))  # fmt: skip
+    if config.redact.enabled:
+        from snowcoder_hf.pipeline.redact import SecretsRedactor
+
+        steps.append(SecretsRedactor(kinds=config.redact.kinds, **config.redact.options))
     return steps
 
 
@@ -146,7 +150,8 @@ def build_stages(config: Stage1Config) -> list:
                               removed_writer_factory=removed, layout=_dedup_layout(config),
                               level=dedup.level)  # fmt: skip
     documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
-                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"))  # fmt: skip
+                              max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"),
+                              file_order=repo.file_order)  # fmt: skip
     stages.append(Stage("repo_documents", [documents, JsonlWriter(str(out / "documents"),
                                                                   output_filename="${rank}.jsonl.gz")], config.tasks))  # fmt: skip
     return stages

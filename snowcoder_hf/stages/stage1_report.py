@@ -54,7 +54,13 @@ def collect_counts(out: Path, stage_names: list[str]) -> tuple[list[dict[str, An
 
 def write_report(result, config) -> None:
     out = Path(result.output_dir)
-    kept_files = Counter(str(m.get("language")) for m in _iter_metadata(out / "files"))
+    kept_files: Counter = Counter()
+    redacted: dict[str, Counter] = defaultdict(Counter)  # language -> {kind: replaced values}
+    for metadata in _iter_metadata(out / "files"):
+        language = str(metadata.get("language"))
+        kept_files[language] += 1
+        for record in metadata.get("redactions") or ():
+            redacted[language][str(record.get("kind"))] += 1
     dropped_by_language: dict[str, Counter] = defaultdict(Counter)
     for metadata in _iter_metadata(out / "removed"):
         dropped_by_language[str(metadata.get("language"))][str(metadata.get("filter_reason"))] += 1
@@ -68,6 +74,7 @@ def write_report(result, config) -> None:
         "languages": result.languages,
         "files_per_language": dict(sorted(kept_files.items())),
         "dropped_per_language": {k: dict(v) for k, v in sorted(dropped_by_language.items())},
+        "redacted_per_language": {k: dict(v) for k, v in sorted(redacted.items())},
         "files": sum(kept_files.values()),
         "documents": documents,
         "tokenizer": str(result.tokenizer_dir) if result.tokenizer_dir else None,
@@ -92,11 +99,14 @@ def write_report(result, config) -> None:
     for block in result.counts:
         why = ", ".join(f"{r}={n:,}" for r, n in sorted(block["reasons"].items(), key=lambda kv: -kv[1])) or "-"
         lines.append(f"| {block['block']} | {block['in']:,} | {block['kept']:,} | {block['dropped']:,} | {why} |")
-    lines += ["", "| language | kept files | dropped files | tokens |", "|---|---:|---:|---:|"]
+    lines += ["", "| language | kept files | dropped files | tokens | drop reasons | redacted values |",
+              "|---|---:|---:|---:|---|---|"]  # fmt: skip
     for language in sorted(set(kept_files) | set(dropped_by_language) | set(result.languages)):
-        lines.append(f"| {language} | {kept_files.get(language, 0):,} | "
-                     f"{sum(dropped_by_language.get(language, Counter()).values()):,} | "
-                     f"{result.languages.get(language, 0):,} |")  # fmt: skip
+        drops = dropped_by_language.get(language, Counter())
+        why = ", ".join(f"{r}={n:,}" for r, n in drops.most_common()) or "-"
+        changed = ", ".join(f"{k}={n:,}" for k, n in redacted.get(language, Counter()).most_common()) or "-"
+        lines.append(f"| {language} | {kept_files.get(language, 0):,} | {sum(drops.values()):,} | "
+                     f"{result.languages.get(language, 0):,} | {why} | {changed} |")  # fmt: skip
     lines += ["", "| stage | seconds |", "|---|---:|"]
     lines += [f"| {name} | {seconds:,.1f} |" for name, seconds in result.stage_seconds.items()]
     lines += ["", "![kept and dropped per reason](kept_dropped_by_reason.png)", "",

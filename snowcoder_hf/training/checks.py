@@ -152,6 +152,13 @@ def check_token_budget(available_sequences: int, needed_sequences: int, seq_len:
                      f"{can_do:,} steps, or add data.")  # fmt: skip
 
 
+def check_warmup(warmup_steps: float, max_steps: int) -> None:
+    """A warmup longer than the run is caught once the step count is known, before the model is built."""
+    if warmup_steps is not None and warmup_steps >= 1 and warmup_steps > max_steps:
+        raise ValueError(f"`warmup_steps` {int(warmup_steps):,} is longer than the run's {max_steps:,} steps: "
+                         "lower it (a float below 1 is a ratio of max_steps) or train longer.")  # fmt: skip
+
+
 def steps_for_budget(token_budget: int, tokens_per_step: int) -> int:
     """Optimizer steps that consume `token_budget` tokens (rounded up): 500B / (512 x 8192) = 119,210."""
     return math.ceil(token_budget / tokens_per_step)

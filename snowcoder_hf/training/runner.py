@@ -6,7 +6,8 @@
 3. the data sources, the step count (from `max_steps`, the token budget, or one pass), and the
    too-few-tokens check;
 4. only then the model, the Trainer and the run; resuming from the last checkpoint of `output_dir`;
-5. the final checkpoint with its tokenizer and card, an optional push through `snowcoder_hf.hub.client`, and a
+5. the final checkpoint with its tokenizer and card (under FSDP gathered from the shards into one
+   save_pretrained folder), an optional push through `snowcoder_hf.hub.client`, and a
    one-screen summary.
 """
 
@@ -23,9 +24,11 @@ from snowcoder_hf.training.checks import (
     check_arguments,
     check_token_budget,
     check_vocabulary,
+    check_warmup,
     steps_for_budget,
 )
 from snowcoder_hf.training.flops import flops_per_token, peak_tflops_for
+from snowcoder_hf.training.fsdp import save_consolidated_model
 from snowcoder_hf.training.packing import PackedSequences, attention_reset_note
 from snowcoder_hf.training.presets import build_config, count_parameters
 from snowcoder_hf.training.sources import load_sources, resolve_specs
@@ -110,6 +113,7 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
     check_token_budget(len(dataset), max_steps * sequences_per_step, data_args.seq_len, max_steps=max_steps,
                        sequences_per_step=sequences_per_step, detail=detail)  # fmt: skip
     training_args.max_steps = max_steps
+    check_warmup(training_args.warmup_steps, max_steps)
 
     # Compute starts here.
     set_seed(training_args.seed)
@@ -171,7 +175,10 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
         "attention": attention_reset_note(model_args.attn_implementation, data_args.attention_resets),
     }  # fmt: skip
     model.config.use_cache = True  # the published checkpoint generates with a cache
-    trainer.save_model(training_args.output_dir)  # weights, config and tokenizer
+    if trainer.is_fsdp_enabled:  # SHARDED_STATE_DICT checkpoints: save_model would write no weights
+        save_consolidated_model(trainer, training_args.output_dir)
+    else:
+        trainer.save_model(training_args.output_dir)  # weights, config and tokenizer
     if trainer.is_world_process_zero():
         from snowcoder_hf.hub.cards import write_card
 

@@ -5,6 +5,7 @@
 - The sampler is sequential: `PackedSequences` already fixed a seeded, shuffled order (one fresh
   permutation per repetition), and resuming continues it.
 - Every log line carries tokens/s, tokens/s per device, tokens seen and MFU.
+- An FSDP launch on CPU ranks shards as it would on GPUs (`fsdp`), so the FSDP path is testable on CPU.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import torch
 from transformers import Trainer
 
 from snowcoder_hf.training.callbacks import ThroughputMeter
+from snowcoder_hf.training.fsdp import shard_cpu_ranks_with_fsdp
 from snowcoder_hf.training.schedules import create_scheduler
 
 
@@ -20,6 +22,10 @@ class PretrainingTrainer(Trainer):
     def __init__(self, *args, lr_schedule: str, min_learning_rate: float, throughput: ThroughputMeter, **kwargs):
         super().__init__(*args, **kwargs)
         self.lr_schedule, self.min_learning_rate, self.throughput = lr_schedule, min_learning_rate, throughput
+
+    def create_accelerator_and_postprocess(self):
+        shard_cpu_ranks_with_fsdp(self.args.mixed_precision)  # an FSDP launch on CPU ranks still shards
+        super().create_accelerator_and_postprocess()
 
     def create_scheduler(self, num_training_steps: int, optimizer: torch.optim.Optimizer | None = None):
         if self.lr_scheduler is None:
