@@ -11,11 +11,9 @@ from snowcoder_hf.training.checks import steps_for_budget
 from snowcoder_hf.training.schedules import lr_at
 
 REPO = Path(__file__).resolve().parents[1]
-# The training configs (the data stages' configs, `stage{n}_data*.yaml`, share these folders and parse with
-# their own scripts).
+# The training configs (the data stages' configs share these folders and parse with their own scripts).
 CONFIGS = sorted([*(REPO / "recipes" / "configs" / scale / f"stage{n}.yaml" for scale in ("tiny", "paper")
-                    for n in (1, 2, 3)), *(p for p in (REPO / "recipes" / "configs" / "ablations").glob("stage*.yaml")
-                                           if "_data" not in p.stem)])  # fmt: skip
+                    for n in (1, 2, 3)), *(REPO / "recipes" / "configs" / "ablations").glob("stage*.yaml")])  # fmt: skip
 
 
 def parse_file(path: Path):
@@ -88,20 +86,21 @@ def test_table5_and_table6_ablations_change_only_what_they_study():
 def test_repo_dedup_ablation_changes_only_the_dedup_level(scale):
     from snowcoder_hf.stages.stage1_config import load_config
 
-    folder = "ablations" if scale == "paper" else "tiny"
+    path = REPO / ("recipes/configs/ablations/data/stage1_repo_dedup.yaml" if scale == "paper"
+                   else "recipes/configs/tiny/stage1_data_repo_dedup.yaml")  # fmt: skip
     base = yaml.safe_load((REPO / f"recipes/configs/{scale}/stage1_data.yaml").read_text())
-    ablation = yaml.safe_load((REPO / f"recipes/configs/{folder}/stage1_data_repo_dedup.yaml").read_text())
+    ablation = yaml.safe_load(path.read_text())
     assert ablation["dedup"] == {**base["dedup"], "level": "repo"}
     assert {key for key in ablation if ablation[key] != base.get(key)} == {"dedup", "output_dir"}
     assert ablation["output_dir"] == f"outputs/{scale}/stage1_repo_dedup"
-    assert load_config(REPO / f"recipes/configs/{folder}/stage1_data_repo_dedup.yaml").dedup.level == "repo"
+    assert load_config(path).dedup.level == "repo"
     assert load_config(REPO / f"recipes/configs/{scale}/stage1_data.yaml").dedup.level == "file"
 
 
 def test_repo_dedup_training_ablation_trains_on_the_repo_deduplicated_data():
     base = yaml.safe_load((REPO / "recipes/configs/paper/stage1.yaml").read_text())
     ablation = yaml.safe_load((REPO / "recipes/configs/ablations/stage1_repo_dedup.yaml").read_text())
-    data = yaml.safe_load((REPO / "recipes/configs/ablations/stage1_data_repo_dedup.yaml").read_text())
+    data = yaml.safe_load((REPO / "recipes/configs/ablations/data/stage1_repo_dedup.yaml").read_text())
     assert ablation["dataset_path"] == data["output_dir"]
     assert {key for key in ablation if ablation[key] != base.get(key)} == {"dataset_path", "output_dir"}
 
