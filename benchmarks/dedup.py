@@ -64,7 +64,7 @@ def run_system(command: list[str], corpus: Path, out: Path, timeout: float | Non
             if pid:
                 break
             if timeout is not None and time.perf_counter() - start > timeout:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: the peer's worker processes go too
+                os.killpg(process.pid, signal.SIGKILL)  # its own process group: worker processes go too
                 _, status, usage = os.wait4(process.pid, 0)
                 timed_out = True
                 break
