@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,20 +48,37 @@ SYSTEMS = {  # name: (command before --input/--output, what it is)
 }  # fmt: skip
 
 
-def run_system(command: list[str], corpus: Path, out: Path) -> dict:
-    """Run one system to completion; its wall time, CPU time and peak RSS from the kernel's accounting."""
+def run_system(command: list[str], corpus: Path, out: Path, timeout: float | None = None) -> dict:
+    """Run one system to completion (or until `timeout` seconds of wall time, then kill it); its wall time,
+    CPU time and peak RSS from the kernel's accounting."""
     shutil.rmtree(out, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     start = time.perf_counter()
-    process = subprocess.Popen([*command, "--input", str(corpus), "--output", str(out)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
+    with open(out.parent / f"{out.name}.stderr", "w+b") as stderr:
+        process = subprocess.Popen([*command, "--input", str(corpus), "--output", str(out)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)  # fmt: skip
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - start > timeout:
+                os.killpg(process.pid, signal.SIGKILL)  # its own process group: worker processes go too
+                _, status, usage = os.wait4(process.pid, 0)
+                timed_out = True
+                break
+            time.sleep(0.5)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        stderr.seek(0)
+        message = stderr.read()
+    result = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+    if timed_out:
+        return {**result, "timed_out": True}
     if process.returncode != 0:
-        raise RuntimeError(f"{command} failed:\n{stderr.decode(errors='replace')[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+        raise RuntimeError(f"{command} failed:\n{message.decode(errors='replace')[-3000:]}")
+    return result
 
 
 def read_outputs(out: Path) -> tuple[set[str], dict[str, str]]:
@@ -129,7 +147,8 @@ def benchmark(args) -> dict:
     timings = {}
     for name in args.systems:
         print(f"[{args.label}] {name} ...", flush=True)
-        timings[name] = run_system(SYSTEMS[name][0], corpus, Path(args.work_dir) / re.sub(r"\W+", "_", name))
+        timings[name] = run_system(SYSTEMS[name][0], corpus, Path(args.work_dir) / re.sub(r"\W+", "_", name),
+                                   args.timeout)  # fmt: skip
         print(f"  {json.dumps(timings[name])}", flush=True)
     texts = {}
     with gzip.open(corpus, "rb") as f:
@@ -142,6 +161,9 @@ def benchmark(args) -> dict:
     result = {"label": args.label, "documents": len(texts), "text_mb": text_mb, "file_mb": corpus.stat().st_size / 1e6,
               "roots": info.get("roots"), "planted_pairs": len(planted), "systems": []}  # fmt: skip
     for name in args.systems:
+        if timings[name].get("timed_out"):
+            result["systems"].append({"name": name, "how": SYSTEMS[name][1], **timings[name]})
+            continue
         kept, removed = read_outputs(Path(args.work_dir) / re.sub(r"\W+", "_", name))
         if len(kept) + len(removed) != len(texts):
             print(f"  warning: {name} accounted for {len(kept) + len(removed)} of {len(texts)} documents")
@@ -166,8 +188,9 @@ def render(results: list[dict]) -> str:
     ]
     for result in results:
         systems = result["systems"]
-        datatrove = next((s for s in systems if s["name"] == "DataTrove"), None)
-        rensa = [s for s in systems if s["name"].startswith("rensa")]
+        finished = [s for s in systems if not s.get("timed_out")]
+        datatrove = next((s for s in finished if s["name"] == "DataTrove"), None)
+        rensa = [s for s in finished if s["name"].startswith("rensa")]
         lines += [
             (
                 f"## {result['label']}: {result['documents']:,} documents, {result['text_mb']:,.0f} MB of text "
@@ -181,6 +204,10 @@ def render(results: list[dict]) -> str:
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for s in systems:
+            if s.get("timed_out"):
+                lines.append(f"| {s['name']} | > {s['wall']:.0f} | > {s['cpu']:.1f} | did not finish (stopped at "
+                             f"{s['wall'] / 60:.0f} min) | - | - | - | - | - | - | - | - |")  # fmt: skip
+                continue
             vs_dt = f"{datatrove['cpu'] / s['cpu']:.2f}x" if datatrove else "-"
             vs_rensa = f"{min(r['cpu'] for r in rensa) / s['cpu']:.2f}x" if rensa else "-"
             lines.append(
@@ -202,6 +229,8 @@ def main() -> None:
     parser.add_argument("--work-dir", help="Scratch folder for every system's output.")
     parser.add_argument("--label", default="corpus")
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS), metavar="SYSTEM")
+    parser.add_argument("--timeout", type=float, help="Stop a system after this many wall seconds; it is reported "
+                        "as not finished (default: no limit).")  # fmt: skip
     parser.add_argument("--json", help="Write this corpus's measurements here.")
     parser.add_argument("--render", nargs="+", help="Measurement JSON files to render as one markdown report.")
     parser.add_argument("--results", help="Markdown report to (re)write; text after the commentary marker is kept.")

@@ -35,7 +35,7 @@ def test_every_stage_and_ablation_config_is_shipped():
         assert {f"{scale}/stage{n}.yaml" for n in (1, 2, 3)} <= names
     assert {f"ablations/stage2_repeat{k}.yaml" for k in range(1, 6)} <= names
     assert {"ablations/stage2_lr_linear.yaml", "ablations/stage2_lr_constant.yaml",
-            "ablations/stage1_repo_only.yaml"} <= names  # fmt: skip
+            "ablations/stage1_repo_only.yaml", "ablations/stage1_repo_dedup.yaml"} <= names  # fmt: skip
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "recipes" / "configs")))
@@ -80,6 +80,29 @@ def test_table5_and_table6_ablations_change_only_what_they_study():
         assert repeat["token_budget"] == base["token_budget"]  # 50B in all, 50/k B unique
         assert {key for key in repeat if repeat[key] != base.get(key)} <= {"repeat", "dataset_path", "output_dir",
                                                                            "push_repo_id"}  # fmt: skip
+
+
+@pytest.mark.parametrize("scale", ["paper", "tiny"])
+def test_repo_dedup_ablation_changes_only_the_dedup_level(scale):
+    from snowcoder_hf.stages.stage1_config import load_config
+
+    path = REPO / ("recipes/configs/ablations/data/stage1_repo_dedup.yaml" if scale == "paper"
+                   else "recipes/configs/tiny/stage1_data_repo_dedup.yaml")  # fmt: skip
+    base = yaml.safe_load((REPO / f"recipes/configs/{scale}/stage1_data.yaml").read_text())
+    ablation = yaml.safe_load(path.read_text())
+    assert ablation["dedup"] == {**base["dedup"], "level": "repo"}
+    assert {key for key in ablation if ablation[key] != base.get(key)} == {"dedup", "output_dir"}
+    assert ablation["output_dir"] == f"outputs/{scale}/stage1_repo_dedup"
+    assert load_config(path).dedup.level == "repo"
+    assert load_config(REPO / f"recipes/configs/{scale}/stage1_data.yaml").dedup.level == "file"
+
+
+def test_repo_dedup_training_ablation_trains_on_the_repo_deduplicated_data():
+    base = yaml.safe_load((REPO / "recipes/configs/paper/stage1.yaml").read_text())
+    ablation = yaml.safe_load((REPO / "recipes/configs/ablations/stage1_repo_dedup.yaml").read_text())
+    data = yaml.safe_load((REPO / "recipes/configs/ablations/data/stage1_repo_dedup.yaml").read_text())
+    assert ablation["dataset_path"] == data["output_dir"]
+    assert {key for key in ablation if ablation[key] != base.get(key)} == {"dataset_path", "output_dir"}
 
 
 @pytest.mark.parametrize("name", ["cpu", "single_gpu", "fsdp_8gpu", "fsdp_multinode"])

@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     parser.add_argument("--layout", choices=("one_pass", "stages"), default="one_pass",
                         help="one_pass (default): one read to hash and sign, one to filter; stages: the multi-stage "
                         "layout used on clusters.")  # fmt: skip
+    parser.add_argument("--level", choices=("file", "repo"), default="file",
+                        help="file (default): files compared one by one; repo: whole repositories (metadata `repo` or "
+                        "`repo_name`), a duplicate repository losing all its files.")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -56,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         exact_only=args.exact_only,
         minhash_options={"num_perm": args.num_perm, "n_grams": args.ngram, "cluster_rule": args.cluster_rule},
         removed_writer_factory=lambda block: removed_writer(output, block), layout=args.layout,
-        reread_steps=[DocumentFileReader(args.input)] if args.layout == "one_pass" else None,
+        reread_steps=[DocumentFileReader(args.input)] if args.layout == "one_pass" or args.level == "repo" else None,
+        level=args.level,
     )  # fmt: skip
     start = time.perf_counter()
     run_stages(stages, {"type": "local", "workers": args.workers}, output / "stats")

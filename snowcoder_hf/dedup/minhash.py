@@ -178,6 +178,27 @@ class MinHasher:
             np.minimum(minimum, block.min(axis=0), out=minimum)
         return (minimum >> np.uint64(32)).astype(np.uint32)
 
+    def raw(self, text: str) -> np.ndarray | None:
+        """The text's per-coordinate minima before densification (a new uint64 row), or None when it has no
+        code token. Rows merge across texts by element-wise minimum (the sketch of the union of their
+        shingles); `densify` of a row is the `signature` of that union (`snowcoder_hf.dedup.repo_sketch`)."""
+        if self._compiled is not None:
+            raw, shingles = self._compiled.raw(text, np.empty(self.config.num_perm, dtype=np.uint64))
+            return raw if shingles else None
+        if self._sketch is not None:
+            shingles = self._shingle_hashes(text)
+            return self._sketch.raw(shingles) if shingles.size else None
+        signature = self.signature(text)  # the classic scheme's signature is already a per-hash minimum
+        return None if signature is None else signature.astype(np.uint64)
+
+    def densify(self, raw: np.ndarray) -> np.ndarray | None:
+        """The uint32 signature of a (merged) `raw` row; None when it holds no shingle."""
+        if self._compiled is not None:
+            return self._compiled.densify(np.ascontiguousarray(raw, dtype=np.uint64))
+        if self._sketch is not None:
+            return self._sketch.densify(np.asarray(raw, dtype=np.uint64))
+        return None if (raw == np.iinfo(np.uint64).max).all() else raw.astype(np.uint32)
+
     def band_keys(self, signature: np.ndarray) -> np.ndarray:
         """One uint64 key per band: a random linear combination of the band's rows."""
         bands, rows = self.config.bands, self.config.rows

@@ -13,6 +13,7 @@ import numpy as np
 
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _PROBES = 48  # probe attempts per empty bin before the circular fallback (tiny documents only)
+EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # a bin that received no shingle (as the compiled sketch marks it)
 
 
 class OnePermutationSketch:
@@ -39,14 +40,29 @@ class OnePermutationSketch:
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
         """uint32 signature of a non-empty array of shingle hashes (repeats allowed)."""
+        return self.densify(self.raw(shingles))
+
+    def raw(self, shingles: np.ndarray) -> np.ndarray:
+        """The bin minima before densification (uint64, `EMPTY` where a bin got nothing).
+
+        Bin minima of a union of shingle sets are the element-wise minimum of the sets' bin minima, so
+        raw rows merge exactly (a repository's sketch from its files'); densified signatures do not."""
         h = np.sort(self._hash(shingles))
         # bin = (high 32 bits * K) >> 32: monotone in h, so sorting h sorts by bin, then by h within a bin
         bins = (((h >> np.uint64(32)) * np.uint64(self.num_bins)) >> np.uint64(32)).astype(np.int64)
         first = np.searchsorted(bins, self._bins)
         filled = first < len(h)
         filled[filled] = bins[first[filled]] == self._bins[filled]
-        values = np.zeros(self.num_bins, dtype=np.uint64)
+        values = np.full(self.num_bins, EMPTY, dtype=np.uint64)
         values[filled] = h[first[filled]]
+        return values
+
+    def densify(self, raw: np.ndarray) -> np.ndarray | None:
+        """The uint32 signature of bin minima `raw`; None when every bin is empty."""
+        filled = raw != EMPTY
+        if not filled.any():
+            return None
+        values = raw.copy()
         if not filled.all():
             empty = np.flatnonzero(~filled)
             hits = filled[self.probes[empty]]

@@ -6,6 +6,11 @@ read that writes kept and removed (`snowcoder_hf.pipeline.one_pass_dedup`):
     dedup_clusters    (1 task)
     dedup_filter      (N tasks)  `reread_steps` (or work/input/) -> the caller's final steps (a writer)
 
+`level="repo"` (whole repositories compared, `snowcoder_hf.pipeline.repo_dedup`), on any executor:
+    repo_signatures   (N tasks)  input -> file hashes + merged repository sketches (+ work/input/)
+    repo_clusters     (1 task)
+    repo_filter       (N tasks)  -> the caller's final steps (a writer)
+
 `layout="stages"` (clusters), stage names and folders:
     exact_signatures  (N tasks)  input -> exact hashes + work/input/ (a copy the filter re-reads by rank)
     exact_clusters    (1 task)
@@ -22,6 +27,8 @@ from pathlib import Path
 
 from snowcoder_hf.stages.runner import Stage
 
+LEVELS = ("file", "repo")  # what is compared: single files, or whole repositories (the ablation)
+
 
 def dedup_stages(
     source_steps: list,
@@ -35,15 +42,22 @@ def dedup_stages(
     removed_writer_factory: Callable | None = None,
     layout: str = "stages",
     reread_steps: list | None = None,
+    level: str = "file",
 ) -> list[Stage]:
     """Stages that read with `source_steps`, deduplicate, and hand survivors to `final_steps`.
 
     `removed_writer_factory(block_name)` gives each filter its exclusion writer (None: dropped documents
     are counted but not kept). With `layout="one_pass"`, `reread_steps` (the same reader again, without its
     exclusion writer) lets the filtering pass re-read the input instead of a copy written by the first pass.
+    `level="repo"` compares whole repositories instead of files (always three stages, whatever `layout`).
     """
     if layout not in ("stages", "one_pass"):
         raise ValueError(f"`layout` must be 'stages' or 'one_pass', got {layout!r}.")
+    if level not in LEVELS:
+        raise ValueError(f"`level` must be one of {', '.join(LEVELS)}, got {level!r}.")
+    if level == "repo":
+        return _repo_stages(source_steps, final_steps, Path(work_dir), tasks, threshold, exact_only,
+                            minhash_options, removed_writer_factory, reread_steps)  # fmt: skip
     if layout == "one_pass":
         return _one_pass_stages(source_steps, final_steps, Path(work_dir), tasks, threshold, exact_only,
                                 minhash_options, removed_writer_factory, reread_steps)  # fmt: skip
@@ -119,6 +133,34 @@ def _one_pass_stages(source_steps, final_steps, work: Path, tasks, threshold, ex
             [
                 *(reread_steps or [RankShardReader(str(work / "input"))]),
                 OnePassDedupFilter(folder, exact_writer=removed("exact_dedup"), near_writer=near_writer),
+                *final_steps,
+            ],
+            tasks,
+        ),  # fmt: skip
+    ]
+
+
+def _repo_stages(source_steps, final_steps, work: Path, tasks, threshold, exact_only, minhash_options,
+                 removed_writer_factory, reread_steps) -> list[Stage]:  # fmt: skip
+    from snowcoder_hf.dedup.minhash import CodeMinhashConfig
+    from snowcoder_hf.pipeline.dedup_common import RankShardReader, rank_shard_writer
+    from snowcoder_hf.pipeline.repo_dedup import RepoDedupCluster, RepoDedupFilter, RepoDedupSignature
+
+    removed = removed_writer_factory or (lambda block: None)
+    config = CodeMinhashConfig(threshold=threshold, **(minhash_options or {}))
+    folder = str(work / "repo_dedup")
+    sign = [*source_steps, RepoDedupSignature(folder, config=config, near=not exact_only)]
+    if reread_steps is None:
+        sign.append(rank_shard_writer(str(work / "input")))
+    near_writer = None if exact_only else removed("near_dedup_repo")
+    return [
+        Stage("repo_signatures", sign, tasks),
+        Stage("repo_clusters", [RepoDedupCluster(folder, config=config, near=not exact_only)], 1),
+        Stage(
+            "repo_filter",
+            [
+                *(reread_steps or [RankShardReader(str(work / "input"))]),
+                RepoDedupFilter(folder, exact_writer=removed("exact_dedup_repo"), near_writer=near_writer),
                 *final_steps,
             ],
             tasks,

@@ -94,6 +94,7 @@ class DedupConfig:
     n_grams: int = 5
     verify: bool = True
     layout: str = "auto"  # auto: one_pass (one read, one write) on the local executor, the 4-stage layout elsewhere
+    level: str = "file"  # file: files compared one by one (the paper's); repo: whole repositories (the ablation)
 
 
 @dataclass

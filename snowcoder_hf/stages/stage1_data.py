@@ -103,6 +103,8 @@ def _dedup_layout(config: Stage1Config) -> str:
     layout = config.dedup.layout
     if layout not in ("auto", "one_pass", "stages"):
         raise ValueError(f"`dedup.layout` must be auto, one_pass or stages, got {layout!r}.")
+    if config.dedup.level not in ("file", "repo"):
+        raise ValueError(f"`dedup.level` must be file or repo, got {config.dedup.level!r}.")
     if layout == "auto":
         return "one_pass" if str(config.executor.get("type", "local")) == "local" else "stages"
     return layout
@@ -145,7 +147,8 @@ def build_stages(config: Stage1Config) -> list:
                               exact_only=not dedup.near,
                               minhash_options={"num_perm": dedup.num_perm, "n_grams": dedup.n_grams,
                                                "verify": dedup.verify},
-                              removed_writer_factory=removed, layout=_dedup_layout(config))  # fmt: skip
+                              removed_writer_factory=removed, layout=_dedup_layout(config),
+                              level=dedup.level)  # fmt: skip
     documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
                               max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"),
                               file_order=repo.file_order)  # fmt: skip
