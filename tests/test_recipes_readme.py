@@ -69,6 +69,16 @@ def parse_recipe(script: str, argv: list[str]) -> None:
         raise AssertionError(f"no parse check for {script}")
 
 
+def _check_script_flags(script: str, argv: list[str]) -> None:
+    """A benchmark script exists and its `--help` lists every flag the documented command passes."""
+    assert (REPO / script).is_file(), f"{script} does not exist"
+    result = subprocess.run([sys.executable, str(REPO / script), "--help"], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    for flag in (w.split("=", 1)[0] for w in argv if w.startswith("--")):
+        assert flag in result.stdout, f"{script} has no {flag}"
+
+
 def parse_command(command: str) -> None:
     """Fail unless `command` parses: its script, its config files and every flag it passes exist."""
     command = re.sub(r"\s\[[^\]]*\]", "", command)  # `[--optional ...]` in usage lines
@@ -95,9 +105,14 @@ def parse_command(command: str) -> None:
         build_parser().parse_args(words[1:])
     elif head == "python" and words[1] == "-m":
         assert importlib.util.find_spec(words[2]) is not None, f"no module {words[2]}"
+    elif head == "python" and words[1].startswith("benchmarks/"):
+        _check_script_flags(words[1], words[2:])
     elif head == "python":
         assert (REPO / words[1]).is_file(), f"{words[1]} does not exist"
         parse_recipe(words[1], words[2:])
+    elif head == "bash":
+        assert (REPO / words[1]).is_file(), f"{words[1]} does not exist"
+        subprocess.run(["bash", "-n", str(REPO / words[1])], check=True)  # syntax only
     elif head == "accelerate" and words[1] == "launch":
         script_at = next(i for i, w in enumerate(words) if w.endswith(".py"))
         parse_recipe(words[script_at], words[script_at + 1 :])
