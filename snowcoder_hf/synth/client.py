@@ -4,6 +4,8 @@ The same code talks to TGI, vLLM, SGLang, llama.cpp's server, `transformers serv
 Endpoints: it posts to `/v1/chat/completions`, always sends `model`, an explicit `max_tokens` and a
 per-sample `seed` (TGI ignores `n`, so k samples are k requests with distinct seeds).
 
+`api: tgi-native` reuses this caller's retries with TGI's native route instead (`synth/tgi_native.py`).
+
 Errors are sorted into two kinds. Retryable ones (429, 5xx, timeouts, dropped connections, a body
 that is not a chat completion) are retried with capped exponential backoff and jitter, honouring
 `Retry-After`; permanent ones (other 4xx) fail at once. Both are counted.
@@ -16,8 +18,10 @@ import functools
 import ipaddress
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
+
+from snowcoder_hf.synth.native_settings import API_CHOICES, TgiNativeSettings
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -33,8 +37,14 @@ class EndpointConfig:
     max_retries: int = 8
     backoff_s: float = 1.0
     max_backoff_s: float = 60.0
+    api: str = "chat"  # chat (/v1/chat/completions) | tgi-native (TGI's raw-prompt route, see synth/tgi_native.py)
+    native: TgiNativeSettings = field(default_factory=TgiNativeSettings)
 
     def __post_init__(self) -> None:
+        if self.api not in API_CHOICES:
+            raise ValueError(f"`api` must be one of {', '.join(API_CHOICES)}, got {self.api!r}.")
+        if isinstance(self.native, dict):
+            self.native = TgiNativeSettings.from_mapping(self.native)
         parsed = urlparse(self.url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError(f"`endpoint` must be an http(s) URL such as http://127.0.0.1:8080, got {self.url!r}.")
@@ -125,13 +135,14 @@ def probe_endpoint(config: EndpointConfig, attempts: int = 3, delay_s: float = 1
     )
 
 
-def _make_client(config: EndpointConfig, max_connections: int):
+def _make_client(config: EndpointConfig, max_connections: int, mixin: type | None = None):
     """An AsyncInferenceClient whose connection pool fits the concurrency (httpx's default of 100
-    connections would queue requests in the client, below TGI's 128 concurrent requests)."""
+    connections would queue requests in the client, below TGI's 128 concurrent requests); `mixin`
+    goes first in its bases (the native caller's stream handling)."""
     import httpx2
     from huggingface_hub import AsyncInferenceClient
 
-    class _PooledClient(AsyncInferenceClient):
+    class _PooledClient(*((mixin,) if mixin else ()), AsyncInferenceClient):
         # Our own server is not the Hub: HF_HUB_OFFLINE must not block it, so the session is built
         # without the Hub's request hooks.
         async def _get_async_client(self):
