@@ -141,11 +141,12 @@ def generate(config: Stage3Config, requests, work_dir: Path) -> dict:
             add(_run_pass(config, endpoint, pass_dir, total))
         elif pass_dir == work_dir:
             add(_generation_stats(work_dir / "logs" / "generate"))  # a finished run reports what it did
-    rerun = passes.failed_before(work_dir, started)
+    latest = passes.latest_answers(work_dir)  # read once: the rerun decision and, without a rerun, the merge
+    rerun = passes.failed_before(work_dir, started, latest)
     if rerun:
         logger.info("Asking again %d requests that failed in an earlier run.", len(rerun))
         add(_run_pass(config, endpoint, passes.new_rerun_pass(work_dir, rerun), len(rerun)))
-    ok, failed = passes.merge_answers(work_dir, work_dir / "answers")
+    ok, failed = passes.merge_answers(work_dir, work_dir / "answers", None if rerun else latest)
     stats["requests_rerun"] = len(rerun)
     stats["requests_failed"] = failed  # failures left after every pass, not the sum over passes
     stats["requests_missing"] = len(requests) - ok - failed

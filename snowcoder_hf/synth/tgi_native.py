@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
-from snowcoder_hf.synth.client import ChatCaller, EndpointConfig, PermanentError, RetryableError, _make_client
+from snowcoder_hf.synth.client import ChatCaller, EndpointConfig, PermanentError, RetryableError
 from snowcoder_hf.synth.prompt_format import PromptFormat, load_prompt_format
 
 # The line iterators of the streams a request opened, so that the request closes them itself: left to the
@@ -138,22 +138,19 @@ class TgiNativeCaller(ChatCaller):
         super().__init__(config, max_connections, on_retry)
         self.prompt_format = prompt_format_of(config)  # loaded before the first request, not on the event loop
 
-    def _client_or_new(self):
-        if self._client is None:
-            self._client = _make_client(self.config, self.max_connections, mixin=_ClosingStreams)
-        return self._client
+    client_mixin = _ClosingStreams
 
     async def _once(self, payload: dict) -> dict:
         from huggingface_hub.errors import TextGenerationError
 
-        client = self._client_or_new()
         prompt = self.prompt_format.render(payload["messages"])
         arguments = {**self.config.native.parameters, **sampling_arguments(payload)}
         try:
-            if self.config.native.stream:
-                text, details, prompt_tokens = await self._streamed(client, prompt, arguments)
-            else:
-                text, details, prompt_tokens = await self._whole(client, prompt, arguments)
+            with self._pooled_client() as client:
+                if self.config.native.stream:
+                    text, details, prompt_tokens = await self._streamed(client, prompt, arguments)
+                else:
+                    text, details, prompt_tokens = await self._whole(client, prompt, arguments)
         except TextGenerationError as err:
             raise classify_tgi_error(err) from err
         if prompt_tokens is None:
