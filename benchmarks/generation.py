@@ -13,7 +13,13 @@ Usage:
     python benchmarks/generation.py --requests 600 --concurrency 64 --latency-s 0.5 --tokens-per-s 100 --repeats 3
 
 Each client first runs once untimed on 2K requests (imports, first connections), then `--repeats` timed
-runs in rotating order; the table gives the median requests/s of each client and its ratios.
+runs in rotating order; the table gives the median requests/s of each client, its ratios, and the
+client process's CPU milliseconds per request (`time.process_time`: unlike wall time, it hardly moves
+with the load of a shared machine). The generator's temporary output folder is made before and removed
+after its timed run: deleting files is the benchmark's chore, not generation.
+
+`--api tgi-native` adds the same two comparisons on TGI's native route (`POST /` with `inputs` and
+`parameters`, raw prompts): raw aiohttp posting native bodies, and the generator with `api: tgi-native`.
 """
 
 from __future__ import annotations
@@ -39,8 +45,8 @@ def _free_port() -> int:
 def _start_server(latency_s: float, tokens_per_s: float) -> tuple[subprocess.Popen, str]:
     import httpx
 
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "snowcoder_hf.standins.inference_server", "--port", str(port),
+    port = _free_port()  # the TGI stand-in answers the chat route exactly as the chat stand-in does, and /
+    process = subprocess.Popen([sys.executable, "-m", "snowcoder_hf.standins.tgi_server", "--port", str(port),
                                 "--latency-s", str(latency_s), "--tokens-per-s", str(tokens_per_s)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -75,10 +81,31 @@ async def _raw_aiohttp(url: str, payloads: list[dict], concurrency: int) -> tupl
     return len(tokens), sum(tokens)
 
 
-async def _raw_hub_client(url: str, payloads: list[dict], concurrency: int) -> tuple[int, int]:
+async def _raw_aiohttp_native(url: str, payloads: list[dict], concurrency: int) -> tuple[int, int]:
+    import aiohttp
+
+    semaphore = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(payload):
+            body = {"inputs": payload["messages"][0]["content"], "parameters": {
+                "max_new_tokens": payload["max_tokens"], "seed": payload["seed"], "details": True,
+                "return_full_text": False}}  # fmt: skip
+            async with semaphore, session.post(url + "/", json=body) as response:
+                return (await response.json())[0]["details"]["generated_tokens"]
+
+        tokens = await asyncio.gather(*(one(p) for p in payloads))
+    return len(tokens), sum(tokens)
+
+
+async def _raw_hub_client(url: str, payloads: list[dict], concurrency: int, one_pool: bool = False) -> tuple[int, int]:
+    from snowcoder_hf.synth import client
     from snowcoder_hf.synth.client import ChatCaller, EndpointConfig
 
     caller = ChatCaller(EndpointConfig(url=url, model="bench"), max_connections=concurrency)
+    if one_pool:  # the client as it was: one connection pool of `concurrency` connections
+        caller._pooled_client = _one_pool(caller, client)
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(payload):
@@ -90,28 +117,57 @@ async def _raw_hub_client(url: str, payloads: list[dict], concurrency: int) -> t
     return len(tokens), sum(tokens)
 
 
-def _generator(url: str, requests, concurrency: int, work_dir: Path) -> tuple[int, int]:
+def _one_pool(caller, client):
+    import contextlib
+
+    @contextlib.contextmanager
+    def pooled():
+        if not caller._clients:
+            caller._clients = [client._make_client(caller.config, caller.max_connections)]
+        yield caller._clients[0]
+
+    return pooled
+
+
+def _generator(url: str, requests, concurrency: int, work_dir: Path, api: str = "chat") -> tuple[int, int]:
     from snowcoder_hf.stages.stage3_data import _write_plan, generate
     from snowcoder_hf.synth.config import Stage3Config
 
     _write_plan(requests, work_dir / "plan.jsonl.gz")
     config = Stage3Config(output=str(work_dir), kind="textbook", endpoint=url, model="bench", max_tokens=512,
                           concurrency=concurrency, num_samples=len(requests), show_progress=False,
-                          records_per_chunk=500)  # fmt: skip
+                          records_per_chunk=500, api=api,
+                          tgi_native={"prompt_format": "raw"} if api == "tgi-native" else {})  # fmt: skip
     stats = generate(config, requests, work_dir)
     return int(stats.get("successful_requests", 0)), int(stats.get("completion_tokens", 0))
 
 
 CLIENTS = ("raw aiohttp", "raw AsyncInferenceClient", "snowcoder generator")
+NATIVE_CLIENTS = ("raw aiohttp, native", "snowcoder generator, tgi-native")
+ONE_POOL = "raw AsyncInferenceClient, one pool"
 
 
-def _run_client(name: str, url: str, requests, payloads: list[dict], concurrency: int) -> tuple[int, int]:
+def _run_client(name: str, url: str, requests, payloads: list[dict], concurrency: int,
+                work_dir: Path | None = None) -> tuple[int, int]:  # fmt: skip
     if name == "raw aiohttp":
         return asyncio.run(_raw_aiohttp(url, payloads, concurrency))
-    if name == "raw AsyncInferenceClient":
-        return asyncio.run(_raw_hub_client(url, payloads, concurrency))
+    if name == "raw aiohttp, native":
+        return asyncio.run(_raw_aiohttp_native(url, payloads, concurrency))
+    if name in ("raw AsyncInferenceClient", ONE_POOL):
+        return asyncio.run(_raw_hub_client(url, payloads, concurrency, one_pool=name == ONE_POOL))
+    api = "tgi-native" if name.endswith("tgi-native") else "chat"
+    if work_dir is not None:
+        return _generator(url, requests, concurrency, work_dir, api)
     with tempfile.TemporaryDirectory() as tmp:
-        return _generator(url, requests, concurrency, Path(tmp))
+        return _generator(url, requests, concurrency, Path(tmp), api)
+
+
+def _timed(name: str, url: str, requests, payloads: list[dict], concurrency: int) -> tuple[int, int, float, float]:
+    """(requests done, completion tokens, wall seconds, client CPU seconds), the output folder outside the timing."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started, cpu = time.perf_counter(), time.process_time()
+        done, tokens = _run_client(name, url, requests, payloads, concurrency, Path(tmp))
+        return done, tokens, time.perf_counter() - started, time.process_time() - cpu
 
 
 def _median(values: list[float]) -> float:
@@ -127,6 +183,18 @@ def main() -> None:
     parser.add_argument("--latency-s", type=float, default=0.5)
     parser.add_argument("--tokens-per-s", type=float, default=100.0)
     parser.add_argument("--repeats", type=int, default=3, help="Timed runs per client; the median is reported.")
+    parser.add_argument(
+        "--api",
+        nargs="+",
+        default=["chat"],
+        choices=["chat", "tgi-native"],
+        help="tgi-native adds raw aiohttp and the generator on TGI's native route.",
+    )
+    parser.add_argument(
+        "--one-pool",
+        action="store_true",
+        help="Also time the bare client with one connection pool (before the pool was split).",
+    )
     parser.add_argument("--output", default="benchmarks/results/generation.json")
     args = parser.parse_args()
     from loguru import logger
@@ -139,34 +207,42 @@ def main() -> None:
     rows, summary = [], []
     server, url = _start_server(args.latency_s, args.tokens_per_s)
     try:
+        clients = (
+            CLIENTS + ((ONE_POOL,) if args.one_pool else ()) + (NATIVE_CLIENTS if "tgi-native" in args.api else ())
+        )
         for concurrency in args.concurrency:
             warm = min(len(requests), 2 * concurrency)  # imports, first connections, first executor start
-            for name in CLIENTS:
+            for name in clients:
                 _run_client(name, url, requests[:warm], payloads[:warm], concurrency)
             for repeat in range(args.repeats):
                 # rotate the order so slow drift of a shared machine's load does not favour one client
-                for name in CLIENTS[repeat % 3 :] + CLIENTS[: repeat % 3]:
-                    started = time.perf_counter()
-                    done, tokens = _run_client(name, url, requests, payloads, concurrency)
-                    elapsed = time.perf_counter() - started
+                shift = repeat % len(clients)
+                for name in clients[shift:] + clients[:shift]:
+                    done, tokens, elapsed, cpu = _timed(name, url, requests, payloads, concurrency)
                     rows.append({"client": name, "concurrency": concurrency, "repeat": repeat, "requests": done,
                                  "seconds": round(elapsed, 3), "req_per_s": round(done / elapsed, 2),
-                                 "tokens_per_s": round(tokens / elapsed, 1)})  # fmt: skip
+                                 "tokens_per_s": round(tokens / elapsed, 1),
+                                 "cpu_ms_per_request": round(1000 * cpu / max(done, 1), 3)})  # fmt: skip
                     print(json.dumps(rows[-1]), flush=True)
             medians = {name: _median([r["req_per_s"] for r in rows if r["client"] == name
-                                      and r["concurrency"] == concurrency]) for name in CLIENTS}  # fmt: skip
-            for name in CLIENTS:
+                                      and r["concurrency"] == concurrency]) for name in clients}  # fmt: skip
+            cpu = {name: _median([r["cpu_ms_per_request"] for r in rows if r["client"] == name
+                                  and r["concurrency"] == concurrency]) for name in clients}  # fmt: skip
+            for name in clients:
+                raw = "raw aiohttp, native" if name in NATIVE_CLIENTS else "raw aiohttp"
                 summary.append({"concurrency": concurrency, "client": name, "median_req_per_s": medians[name],
-                                "vs_raw_aiohttp": round(medians[name] / medians["raw aiohttp"], 3),
-                                "vs_AsyncInferenceClient": round(medians[name] / medians["raw AsyncInferenceClient"], 3)})  # fmt: skip
+                                "vs_raw_aiohttp": round(medians[name] / medians[raw], 3),
+                                "vs_AsyncInferenceClient": round(medians[name] / medians["raw AsyncInferenceClient"], 3),
+                                "median_cpu_ms_per_request": cpu[name]})  # fmt: skip
     finally:
         server.kill()
         server.wait()
-    print("| K | client | median req/s | vs raw aiohttp | vs raw AsyncInferenceClient |")
-    print("|---|---|---|---|---|")
+    print("| K | client | median req/s | vs raw aiohttp (same API) | vs raw AsyncInferenceClient | client CPU ms/req |")
+    print("|---|---|---|---|---|---|")
     for row in summary:
         print(f"| {row['concurrency']} | {row['client']} | {row['median_req_per_s']:.2f} | "
-              f"{row['vs_raw_aiohttp']:.0%} | {row['vs_AsyncInferenceClient']:.0%} |")  # fmt: skip
+              f"{row['vs_raw_aiohttp']:.0%} | {row['vs_AsyncInferenceClient']:.0%} | "
+              f"{row['median_cpu_ms_per_request']:.2f} |")  # fmt: skip
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps({"args": vars(args), "cpu_count": os.cpu_count(), "rows": rows,
                                              "summary": summary}, indent=2))  # fmt: skip

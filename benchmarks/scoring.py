@@ -6,11 +6,14 @@ Both score the same files with the same head, in the same run:
   within its call, one call per batch of files);
 - ours: chunks cut from small character windows, token ids fed straight to the model, chunks from a
   large buffer of files sorted by length and packed under a token budget; bf16 on GPU.
-Reports chunks/s, files/s, the speedup and the largest score difference. On GPU it also prints the
-FLOP-bound ceiling: peak bf16 FLOP/s / (2 * non-embedding params * tokens per chunk).
+Reports chunks/s, files/s, the speedup, the largest score difference and the lowest per-chunk cosine
+between the two paths' embeddings (the bar for "equal scores": >= 0.999). `--dtype bfloat16` runs ours
+in bf16 on CPU too. On GPU it also prints the FLOP-bound ceiling: peak bf16 FLOP/s / (2 *
+non-embedding params * tokens per chunk). `benchmarks/scoring_backends.py` compares CPU inference
+backends (ONNX Runtime, OpenVINO, torch.compile) on the forward pass alone.
 
 Usage:
-    python benchmarks/scoring.py --device cpu --files 200 --rounds 2
+    python benchmarks/scoring.py --device cpu --files 200 --rounds 2 [--dtype bfloat16]
     python benchmarks/scoring.py --device cuda --encoder bert-base-random --files 4000
 Imports only torch, numpy, transformers and sentence-transformers (no datatrove/datasets).
 """
@@ -69,28 +72,38 @@ def baseline_chunks(text: str, encoder: ChunkEncoder) -> list[str]:
 
 
 def run_baseline(texts, encoder, head, batch_files):
-    scores, chunks = [], 0
+    scores, chunks, vectors = [], 0, []
     for start in range(0, len(texts), batch_files):
         batch = texts[start : start + batch_files]
         per_file = [baseline_chunks(t, encoder) for t in batch]
         flat = [c for cs in per_file for c in cs]
         embeddings = encoder.model.encode(flat, batch_size=32, convert_to_numpy=True) if flat else np.zeros((0, 1))
         chunks += len(flat)
+        vectors.append(np.asarray(embeddings, dtype=np.float32).reshape(len(flat), -1))
         position = 0
         for cs in per_file:
             rows = embeddings[position : position + len(cs)]
             position += len(cs)
             scores.append(float(np.mean(head(rows))) if len(cs) else None)
-    return scores, chunks
+    return scores, chunks, np.concatenate(vectors) if vectors else np.zeros((0, 1), np.float32)
 
 
 def run_ours(texts, encoder, head, buffer_files):
-    scores, chunks = [], 0
+    scores, chunks, vectors = [], 0, []
     for start in range(0, len(texts), buffer_files):
         for rows in encoder.embed_documents(texts[start : start + buffer_files]):
             chunks += len(rows)
+            vectors.append(rows)
             scores.append(float(np.mean(head(rows))) if len(rows) else None)
-    return scores, chunks
+    return scores, chunks, np.concatenate(vectors) if vectors else np.zeros((0, 1), np.float32)
+
+
+def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """The lowest cosine between matching rows (the same chunk embedded by both paths)."""
+    if a.shape != b.shape:
+        raise ValueError(f"the two paths embedded different chunks: {a.shape} vs {b.shape}")
+    dots = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return float(dots.min()) if len(dots) else 1.0
 
 
 def build_encoder(name: str, workdir: Path, texts: list[str]) -> str:
@@ -111,6 +124,12 @@ def main() -> None:
     parser.add_argument("--batch-files", type=int, default=64, help="baseline: files per encode call")
     parser.add_argument("--buffer-files", type=int, default=1024, help="ours: files sorted together")
     parser.add_argument("--batch-tokens", type=int, default=None, help="ours: padded tokens per batch")
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=("auto", "float32", "bfloat16", "float16"),
+        help="ours: encoder precision (auto: bf16 on GPU, fp32 on CPU)",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="timed rounds (order alternates); best of each kept")
     parser.add_argument("--peak-tflops", type=float, default=None, help="bf16 dense peak (default: by GPU name)")
     args = parser.parse_args()
@@ -123,7 +142,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         encoder_id = build_encoder(args.encoder, Path(tmp), texts)
         fp32 = ChunkEncoder(encoder_id, device=args.device, dtype="float32")
-        ours = ChunkEncoder(encoder_id, device=args.device, dtype="auto", batch_tokens=args.batch_tokens)
+        ours = ChunkEncoder(encoder_id, device=args.device, dtype=args.dtype, batch_tokens=args.batch_tokens)
         head = LinearHead("classification", np.random.default_rng(0).normal(size=ours.dim) * 3, 0.0)
         run_baseline(texts[:16], fp32, head, args.batch_files)  # warm-up both paths
         run_ours(texts[:16], ours, head, args.buffer_files)
@@ -134,25 +153,26 @@ def main() -> None:
                 if args.device.startswith("cuda"):
                     torch.cuda.synchronize()
                 start = time.perf_counter()
-                scores, chunks = fn(texts, enc, head, size)
+                scores, chunks, vectors = fn(texts, enc, head, size)
                 if args.device.startswith("cuda"):
                     torch.cuda.synchronize()
                 seconds = time.perf_counter() - start
                 print(f"  round {round_index + 1} {name}: {seconds:.2f}s", flush=True)
                 if name not in results or seconds < results[name][0]:
-                    results[name] = (seconds, scores, chunks)
-        base_s, base_scores, base_chunks = results["baseline"]
-        our_s, our_scores, our_chunks = results["ours"]
+                    results[name] = (seconds, scores, chunks, vectors)
+        base_s, base_scores, base_chunks, base_vectors = results["baseline"]
+        our_s, our_scores, our_chunks, our_vectors = results["ours"]
         diffs = [abs(a - b) for a, b in zip(base_scores, our_scores, strict=True) if a is not None and b is not None]
         tokens = np.mean([len(c.token_ids) + 2 for cs in ours.chunk(texts[:500], "top_middle_bottom") for c in cs])
         print(f"device={args.device} ({torch.cuda.get_device_name() if args.device.startswith('cuda') else 'cpu'}) "
               f"encoder={args.encoder} window={ours.window} dtype={ours.dtype} files={len(texts)} "
               f"threads={torch.get_num_threads()}")  # fmt: skip
-        for name, (seconds, _, chunks) in results.items():
+        for name, (seconds, _, chunks, _) in results.items():
             print(f"{name:>8}: {seconds:8.2f}s  {chunks / seconds:9.1f} chunks/s  {len(texts) / seconds:8.1f} files/s")
         print(
             f" speedup: {base_s / our_s:.2f}x   chunks: {base_chunks} vs {our_chunks}   "
-            f"max |score diff|: {max(diffs):.2e}   mean: {np.mean(diffs):.2e}   tokens/chunk: {tokens:.0f}"
+            f"max |score diff|: {max(diffs):.2e}   mean: {np.mean(diffs):.2e}   tokens/chunk: {tokens:.0f}   "
+            f"min per-chunk cosine: {min_cosine(base_vectors, our_vectors):.5f}"
         )
         params = sum(p.numel() for n, p in ours.model.named_parameters() if "embeddings" not in n)
         if args.device.startswith("cuda"):

@@ -76,8 +76,10 @@ def test_alpha_beta_and_final_each_train_and_write_a_checkpoint_with_its_card(ch
         assert "final training loss" in body
         assert (out / "checkpoint-3" / "README.md").exists()  # periodic checkpoints get cards too
     beta_card = (root / "beta" / "README.md").read_text()
-    assert str(root / "alpha") in beta_card  # lineage names the base checkpoint
-    assert str(data[2]) in beta_card
+    # lineage names the base checkpoint and the data, relative to the run's output folder, with no machine path
+    assert "| base model | `$OUT/alpha` |" in beta_card
+    assert f"$OUT/{Path(data[2]).relative_to(root)}" in beta_card
+    assert str(root) not in beta_card
     alpha_card = (root / "alpha" / "README.md").read_text()
     assert "model_preset: tiny" in alpha_card  # the YAML config, verbatim
     assert "--max_steps 6" in alpha_card or "'--max_steps', '6'" in alpha_card or "max_steps: 6" in alpha_card

@@ -1,14 +1,16 @@
 """ANN-EDU ratings: an LLM rates each file's educational value from 1 to 5 (after phi-1).
 
-Requests go through the stage-3 generator's client (`snowcoder_hf.synth.client.ChatCaller`), so the
-same `--endpoint`/`--model` work with TGI, vLLM, SGLang, llama.cpp and `transformers serve`, with the
-same bounded, backed-off retries of 429s, 5xx, timeouts and garbage bodies. The prompt is package data
+Requests go through the stage-3 generator's callers (`snowcoder_hf.synth.callers.make_caller`), so the
+same `--endpoint`/`--model` work with TGI, vLLM, SGLang, llama.cpp and `transformers serve`, or with
+TGI's native route (`api: tgi-native`), with the same bounded, backed-off retries of 429s, 5xx,
+timeouts and garbage bodies. The prompt is package data
 (`prompts/edu_rating.txt`). An answer without a readable 1-5 score is counted and asked again with a
 new seed, up to `unparsed_retries` times, then recorded as `unparsed`: never silently scored.
 
 Every finished rating is appended at once to `CACHE/ratings.jsonl`, keyed by (document id, prompt
 fingerprint, model), so a killed run resumes without asking again, and a changed prompt or model
-never reuses an old rating. The output is the `{id, text, score}` JSONL `annotator build-data --ratings` reads.
+never reuses an old rating. On TGI's native route the prompt fingerprint also covers the client-side
+prompt format (the chat template's digest, or raw). The output is the `{id, text, score}` JSONL `annotator build-data --ratings` reads.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from snowcoder_hf.synth.callers import make_caller, request_identity
 from snowcoder_hf.synth.client import ChatCaller, EndpointConfig, PermanentError, RetryableError
 from snowcoder_hf.synth.fingerprint import canonical_json
 
@@ -84,8 +87,11 @@ class RatingSettings:
         if self.unparsed_retries < 0:
             raise ValueError(f"`unparsed_retries` must be >= 0, got {self.unparsed_retries}.")
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, request: dict | None = None) -> str:
+        """`request`: how the prompt reaches the model (`synth.callers.request_identity`); empty for chat."""
         settings = {k: v for k, v in vars(self).items()} | {"prompt": prompt_template()}
+        if request:
+            settings["request"] = request
         return hashlib.sha256(canonical_json(settings).encode("utf-8")).hexdigest()[:16]
 
 
@@ -169,9 +175,8 @@ async def _rate(caller: ChatCaller, doc, key: str, settings: RatingSettings, mod
 
 
 async def _rate_all(documents, cache: RatingCache, endpoint: EndpointConfig, settings: RatingSettings,
-                    concurrency: int, summary: RatingSummary, progress) -> None:  # fmt: skip
-    fp = settings.fingerprint()
-    caller = ChatCaller(endpoint, max_connections=concurrency, on_retry=progress.on_retry)
+                    concurrency: int, summary: RatingSummary, progress, fp: str) -> None:  # fmt: skip
+    caller = make_caller(endpoint, max_connections=concurrency, on_retry=progress.on_retry)
     slots = asyncio.Semaphore(concurrency)
     pending: set[asyncio.Task] = set()
     seen: set[str] = set()
@@ -241,13 +246,15 @@ def rate_files(input_path: str, output: str | Path, endpoint: EndpointConfig, *,
     if progress._bar is not None:
         progress._bar.set_description("rate")
     start = time.perf_counter()
+    fp = settings.fingerprint(request_identity(endpoint))
     try:
-        asyncio.run(_rate_all(_read_documents(input_path), cache, endpoint, settings, concurrency, summary, progress))
+        asyncio.run(_rate_all(_read_documents(input_path), cache, endpoint, settings, concurrency, summary, progress,
+                              fp))  # fmt: skip
     finally:
         progress.close()
         cache.close()
         summary.request_retries, summary.retry_reasons = progress.retried, dict(progress.retry_reasons)
-    _write_ratings(input_path, output, cache, settings.fingerprint(), endpoint.model, summary)
+    _write_ratings(input_path, output, cache, fp, endpoint.model, summary)
     summary.elapsed_s = time.perf_counter() - start
     return summary
 

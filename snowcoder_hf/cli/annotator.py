@@ -8,6 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from snowcoder_hf.cli.api_flags import add_api_flags, native_overrides
+
 
 def _command_line() -> str:
     return "snowcoder " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -61,7 +63,8 @@ def _rate(args: argparse.Namespace) -> int:
     from snowcoder_hf.synth.client import EndpointConfig, EndpointUnreachable
 
     endpoint = EndpointConfig(url=args.endpoint, model=args.model, token_env=args.token_env,
-                              max_retries=args.max_retries, timeout_s=args.timeout_s)  # fmt: skip
+                              max_retries=args.max_retries, timeout_s=args.timeout_s, api=args.api or "chat",
+                              native=native_overrides(args))  # fmt: skip
     settings = RatingSettings(max_chars=args.max_chars, max_tokens=args.max_tokens,
                               unparsed_retries=args.unparsed_retries, seed=args.seed)  # fmt: skip
     try:
@@ -155,4 +158,5 @@ def register(subparsers) -> None:
     rate.add_argument("--token-env", default="HF_TOKEN", help="Environment variable holding the bearer token.")
     rate.add_argument("--seed", type=int, default=0)
     rate.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    add_api_flags(rate)
     rate.set_defaults(func=_rate)

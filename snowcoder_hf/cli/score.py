@@ -16,7 +16,8 @@ def _handler(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     executor = {"type": "local", "tasks": args.tasks, "workers": args.workers}
     logging_dir = run_score(args.input, args.output, args.annotator, chunks=args.chunks, threshold=args.threshold,
-                            batch_size=args.batch_size, device=args.device, executor_config=executor)  # fmt: skip
+                            batch_size=args.batch_size, device=args.device, dtype=args.dtype,
+                            executor_config=executor)  # fmt: skip
     print_summary("snowcoder score", load_pipeline_stats(logging_dir), time.perf_counter() - start,
                   sum(f.stat().st_size for f in files))  # fmt: skip
     print(f"scored documents: {Path(args.output) / 'kept'}")
@@ -38,6 +39,9 @@ def register(subparsers) -> None:
     parser.add_argument("--threshold", type=float, default=None, help="Drop documents scoring below this.")
     parser.add_argument("--batch-size", type=int, default=64, help="Documents per scoring batch.")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: GPU rank %% count, else CPU).")
+    parser.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto",
+                        help="Encoder precision. auto: bf16 on GPU, fp32 on CPU; bfloat16 on a CPU with native "
+                        "bf16 (AVX512-BF16, AMX) is about 2x faster, embeddings at cosine >= 0.9999.")  # fmt: skip
     parser.add_argument("--tasks", type=int, default=1, help="DataTrove tasks (one output shard each).")
     parser.add_argument("--workers", type=int, default=1, help="Tasks run at once.")
     parser.set_defaults(func=_handler)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from snowcoder_hf.cli.api_flags import add_api_flags, native_overrides
+
 KINDS = {"oss-instruct": "oss_instruct", "textbook": "textbook", "exercises": "exercises"}
 LOCAL = "local"
 
@@ -31,6 +33,7 @@ def register(subparsers) -> None:
     parser.add_argument("--benchmark-dir", help="Offline benchmark files for decontamination.")
     parser.add_argument("--decontaminate", help="Comma-separated benchmark names; `none` to skip.")
     parser.add_argument("--no-progress", action="store_true", help="Hide the live progress line.")
+    add_api_flags(parser)
     parser.set_defaults(func=handle)
 
 
@@ -41,11 +44,12 @@ def _overrides(args: argparse.Namespace) -> dict:
     return {"kind": KINDS[args.kind], "input": args.input, "output": args.output, "model": args.model,
             "token_env": args.token_env, "num_samples": args.num_samples, "concurrency": args.concurrency,
             "max_tokens": args.max_tokens, "temperature": args.temperature, "seed_policy": args.seed_policy,
-            "benchmark_dir": args.benchmark_dir, "decontaminate": decont,
+            "benchmark_dir": args.benchmark_dir, "decontaminate": decont, "api": args.api,
             "show_progress": False if args.no_progress else None}  # fmt: skip
 
 
 def handle(args: argparse.Namespace) -> int:
+    import dataclasses
     import sys
     from pathlib import Path
 
@@ -64,6 +68,11 @@ def handle(args: argparse.Namespace) -> int:
         endpoint = args.endpoint or config.endpoint
     else:
         config = Stage3Config(**{k: v for k, v in overrides.items() if v is not None})
+    if native_overrides(args):  # merged into the config file's `tgi_native`, then checked again
+        config = dataclasses.replace(config, tgi_native={**config.tgi_native, **native_overrides(args)})
+    if endpoint == LOCAL and config.api != "chat":
+        raise ValueError("`--endpoint local` serves the chat API only (`transformers serve`); pass a TGI URL "
+                         "with `--api tgi-native`.")  # fmt: skip
     if endpoint != LOCAL:
         config.endpoint = endpoint
         print_stage3_summary(run_stage3(config))

@@ -28,9 +28,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def eval_results_for(out: Path, checkpoint: str) -> list[dict[str, Any]] | None:
-    """The eval step's results for one checkpoint, in the cards' `{task, metric, value}` shape."""
-    return [{"task": task, "metric": "pass@1", "value": value}
-            for task, value in sorted(eval_pass_at_1(out).get(checkpoint, {}).items())] or None  # fmt: skip
+    """Every metric the eval step computed for one checkpoint, in the cards' `{task, metric, value}` shape."""
+    from snowcoder_hf.eval.report import card_metrics
+
+    return card_metrics(_read_json(out / "eval" / "summary.json").get(checkpoint) or {}) or None
 
 
 def eval_pass_at_1(out: Path) -> dict[str, dict[str, float]]:
@@ -67,6 +68,7 @@ def card_context(pub, config, out: Path, markers, lineage: list[dict[str, str]])
         "lineage": lineage,
         "command": record.get("command") or " ".join(expand(a, out) for a in step.run),
         "config": config_text,
+        "output_root": str(out),  # the card writes paths under it as $OUT/..., and no other machine path
     }
     if pub.kind == "dataset":
         summary = _read_json(out / "stage1" / "summary.json") if pub.step == "stage1_data" else {}

@@ -1,8 +1,9 @@
 """lighteval custom tasks: HumanEval+, MBPP+, EvoEval (five categories) and BigCodeBench (complete).
 
-Run with lighteval's own CLI::
+Run with lighteval's own CLI (through `snowcoder_hf.eval.lighteval_cli`, which skips the built-in
+task modules that cannot import on huggingface_hub 2; plain `lighteval` stops before reading these)::
 
-    SNOWCODER_BENCHMARK_DIR=path/to/benchmarks lighteval accelerate \\
+    SNOWCODER_BENCHMARK_DIR=path/to/benchmarks python -m snowcoder_hf.eval.lighteval_cli accelerate \\
         "model_name=path/to/checkpoint" "humaneval_plus|0" \\
         --custom-tasks snowcoder_hf/eval/lighteval_tasks.py
 

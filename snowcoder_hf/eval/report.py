@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from snowcoder_hf.eval.paper_table import COLUMNS, HEADERS, paper_rows
@@ -31,6 +32,18 @@ def eval_results(summary: dict) -> list[dict]:
     """The card context's `eval_results`: [{task, metric, value}] for every scored column."""
     return [{"task": HEADERS.get(name, name), "metric": "pass@1", "value": round(entry["pass@1"], 2)}
             for name, entry in summary.items() if entry.get("pass@1") is not None and name in COLUMNS]  # fmt: skip
+
+
+CARD_METRIC = re.compile(r"pass@\d+|bits_per_byte")
+
+
+def card_metrics(summary: dict) -> list[dict]:
+    """Every computed metric of every benchmark (pass@k, bits per byte), as card `eval_results` ({task, metric,
+    value}) for the model-index; counts such as `tasks` are not metrics."""
+    return [{"task": name, "metric": metric, "value": float(value)}
+            for name, entry in sorted(summary.items()) if isinstance(entry, dict)
+            for metric, value in entry.items()
+            if CARD_METRIC.fullmatch(metric) and isinstance(value, (int, float)) and not isinstance(value, bool)]  # fmt: skip
 
 
 def plot_rows(rows: list[dict], path: str | Path, title: str = "pass@1 (greedy)") -> Path:

@@ -7,8 +7,12 @@
 
 Templates render with `StrictUndefined`, so a misspelled variable fails instead of rendering empty.
 A context key this module does not know is an error too. The front matter uses the keys the Hub
-validates (license, tags, base_model, datasets, library_name, model-index); framework versions are
-filled in here, and anything that looks like a Hub token is redacted before a card is returned.
+validates (license, tags, base_model, base_model_relation, datasets, library_name, model-index):
+`datasets` defaults to the lineage's Hub datasets (the Hub links a model to its training data
+through it), and `model-index` is built by huggingface_hub's own `ModelCardData`/`EvalResult`, one
+result per benchmark carrying every metric. Framework versions are filled in here; machine paths in
+the command, config and lineage are rewritten (`snowcoder_hf.hub.portable`, `$OUT` for paths under
+`output_root`), and anything that looks like a Hub token is redacted before a card is returned.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ REQUIRED_KEYS = ("title", "summary", "license", "tags", "lineage", "command", "c
 # Optional keys and their defaults; `None` for base_model/tokens/eval_results means "not known".
 OPTIONAL_KEYS: dict[str, Any] = {
     "base_model": None,
-    "datasets": [],
+    "base_model_relation": None,  # adapter | merge | quantized | finetune; models continued from a base: finetune
+    "datasets": None,  # None: the lineage's Hub datasets
+    "output_root": None,  # the run's output folder: paths under it are written `$OUT/...`
     "counts": [],
     "tokens": None,
     "eval_results": None,
@@ -35,6 +41,8 @@ OPTIONAL_KEYS: dict[str, Any] = {
     "repo_id": None,
 }
 _DEFAULT_LIBRARY = {"model": "transformers", "dataset": None, "annotator": "sentence-transformers"}
+BASE_MODEL_RELATIONS = ("adapter", "merge", "quantized", "finetune")
+TASK_NAMES = {"text-generation": "Text Generation", "text-classification": "Text Classification"}
 _LIST_ITEM_KEYS = {
     "lineage": ("role", "id", "revision"),
     "counts": ("block", "in", "kept", "dropped", "reasons"),
@@ -58,6 +66,9 @@ def template_dir() -> Path:
     so cards render from a wheel install exactly as from a checkout."""
     from importlib.resources import files
 
+    checkout = Path(__file__).resolve().parents[2] / "model_cards"
+    if (checkout / "model.md.jinja").is_file():  # running from a source tree: its own templates, not an install's
+        return checkout
     path = Path(str(files("snowcoder_hf.model_cards")))
     if not path.is_dir():
         raise FileNotFoundError(f"card templates not found at {path}: reinstall snowcoder_hf.")
@@ -106,7 +117,42 @@ def _check_context(kind: str, context: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"every `{key}` item must be a dict with keys {fields}, got {item!r}.")
     if full["library_name"] is None:
         full["library_name"] = _DEFAULT_LIBRARY[kind]
-    return full
+    relation = full["base_model_relation"]
+    if relation is not None and relation not in BASE_MODEL_RELATIONS:
+        raise ValueError(f"`base_model_relation` must be one of {', '.join(BASE_MODEL_RELATIONS)}, got {relation!r}.")
+    if relation is None and kind == "model" and full["base_model"]:
+        full["base_model_relation"] = "finetune"  # continued pretraining: the Hub's model tree lists it as a finetune
+    if full["datasets"] is None:
+        full["datasets"] = [
+            item["id"] for item in full["lineage"] if item["role"] == "dataset" and is_hub_id(item["id"])
+        ]
+    return _portable(full)
+
+
+def is_hub_id(name: str) -> bool:
+    """`namespace/name` as the Hub spells repo ids (a local path or a bare name is not one)."""
+    return bool(re.fullmatch(r"[\w.-]+/[\w.-]+", name or "")) and not name.startswith(".") and not Path(name).exists()
+
+
+def _portable(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The command, config and lineage ids without the publishing machine's paths."""
+    from snowcoder_hf.hub.portable import portable_command, portable_text
+
+    root = ctx["output_root"]
+    return {**ctx, "command": portable_command(ctx["command"], root), "config": portable_text(ctx["config"], root),
+            "lineage": [{**item, "id": portable_text(str(item["id"]), root)} for item in ctx["lineage"]],
+            "extra_sections": [{**s, "body": portable_text(s["body"], root)} for s in ctx["extra_sections"] or []]}  # fmt: skip
+
+
+def model_index(title: str, pipeline_tag: str, eval_results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The `model-index` of `eval_results` ({task, metric, value}), as huggingface_hub builds it: one result per
+    benchmark with all of its metrics."""
+    from huggingface_hub import EvalResult, ModelCardData
+
+    results = [EvalResult(task_type=pipeline_tag, task_name=TASK_NAMES.get(pipeline_tag, pipeline_tag),
+                          dataset_type=r["task"], dataset_name=r["task"], metric_type=r["metric"],
+                          metric_name=r["metric"], metric_value=float(r["value"])) for r in eval_results]  # fmt: skip
+    return ModelCardData(model_name=title, eval_results=results).to_dict()["model-index"]
 
 
 def _front_matter(kind: str, ctx: dict[str, Any]) -> str:
@@ -115,7 +161,9 @@ def _front_matter(kind: str, ctx: dict[str, Any]) -> str:
         meta["library_name"] = ctx["library_name"]
     if ctx["base_model"] and kind != "dataset":
         meta["base_model"] = ctx["base_model"]
-    if ctx["datasets"]:
+        if ctx["base_model_relation"]:
+            meta["base_model_relation"] = ctx["base_model_relation"]
+    if ctx["datasets"] and kind != "dataset":
         meta["datasets"] = list(ctx["datasets"])
     if kind == "dataset":
         meta["pretty_name"] = ctx["title"]
@@ -124,11 +172,7 @@ def _front_matter(kind: str, ctx: dict[str, Any]) -> str:
     else:
         meta["pipeline_tag"] = "text-generation" if kind == "model" else "text-classification"
         if ctx["eval_results"]:
-            meta["model-index"] = [{"name": ctx["title"], "results": [
-                {"task": {"type": meta["pipeline_tag"]},
-                 "dataset": {"name": r["task"], "type": r["task"]},
-                 "metrics": [{"type": r["metric"], "value": float(r["value"]), "name": r["metric"]}]}
-                for r in ctx["eval_results"]]}]  # fmt: skip
+            meta["model-index"] = model_index(ctx["title"], meta["pipeline_tag"], ctx["eval_results"])
     return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).rstrip("\n")
 
 

@@ -15,6 +15,7 @@ def run_score(
     threshold: float | None = None,
     batch_size: int = 64,
     device: str | None = None,
+    dtype: str = "auto",
     executor_config: dict[str, Any] | None = None,
     extra_steps: list | None = None,
 ) -> Path:
@@ -33,6 +34,7 @@ def run_score(
             chunks=chunks,
             batch_size=batch_size,
             device=device,
+            dtype=dtype,
             exclusion_writer=removed_writer(out, "quality"),
         ),  # fmt: skip
         *(extra_steps or []),

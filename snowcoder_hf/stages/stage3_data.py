@@ -109,6 +109,15 @@ def _run_pass(config: Stage3Config, endpoint, pass_dir: Path, total: int) -> dic
     return _generation_stats(pass_dir / "logs" / "generate")
 
 
+def endpoint_config(config: Stage3Config):
+    """Where and how the run's requests go."""
+    from snowcoder_hf.synth.client import EndpointConfig
+
+    return EndpointConfig(url=config.endpoint, model=config.model, token_env=config.token_env,
+                          timeout_s=config.request_timeout_s, max_retries=config.max_retries,
+                          backoff_s=config.backoff_s, api=config.api, native=config.tgi_native)  # fmt: skip
+
+
 def generate(config: Stage3Config, requests, work_dir: Path) -> dict:
     """Ask every planned request once, and again those that failed in an earlier invocation.
 
@@ -116,12 +125,10 @@ def generate(config: Stage3Config, requests, work_dir: Path) -> dict:
     answer is a failure recorded before this call started (see `snowcoder_hf.synth.passes`), and
     merges the latest answer of every request into `work_dir/answers/`."""
     from snowcoder_hf.synth import passes
-    from snowcoder_hf.synth.client import EndpointConfig, probe_endpoint
+    from snowcoder_hf.synth.client import probe_endpoint
 
     started = time.time()
-    endpoint = EndpointConfig(url=config.endpoint, model=config.model, token_env=config.token_env,
-                              timeout_s=config.request_timeout_s, max_retries=config.max_retries,
-                              backoff_s=config.backoff_s)  # fmt: skip
+    endpoint = endpoint_config(config)
     probe_endpoint(endpoint)  # fail fast, with a clear message, before anything starts
     stats: Counter = Counter()
 
@@ -134,11 +141,12 @@ def generate(config: Stage3Config, requests, work_dir: Path) -> dict:
             add(_run_pass(config, endpoint, pass_dir, total))
         elif pass_dir == work_dir:
             add(_generation_stats(work_dir / "logs" / "generate"))  # a finished run reports what it did
-    rerun = passes.failed_before(work_dir, started)
+    latest = passes.latest_answers(work_dir)  # read once: the rerun decision and, without a rerun, the merge
+    rerun = passes.failed_before(work_dir, started, latest)
     if rerun:
         logger.info("Asking again %d requests that failed in an earlier run.", len(rerun))
         add(_run_pass(config, endpoint, passes.new_rerun_pass(work_dir, rerun), len(rerun)))
-    ok, failed = passes.merge_answers(work_dir, work_dir / "answers")
+    ok, failed = passes.merge_answers(work_dir, work_dir / "answers", None if rerun else latest)
     stats["requests_rerun"] = len(rerun)
     stats["requests_failed"] = failed  # failures left after every pass, not the sum over passes
     stats["requests_missing"] = len(requests) - ok - failed
@@ -149,6 +157,7 @@ def run_stage3(config: Stage3Config) -> Stage3Result:
     """Plan, generate, validate, dedup, decontaminate; write OUT/synthetic, mixture.yaml and report.md."""
     from snowcoder_hf.common.code_text import code_tokens
     from snowcoder_hf.common.reporting import load_pipeline_stats
+    from snowcoder_hf.synth.callers import request_identity
     from snowcoder_hf.synth.diversity import diversity_report
     from snowcoder_hf.synth.fingerprint import fingerprint, plan_digest
     from snowcoder_hf.synth.mix import write_mixture
@@ -161,6 +170,9 @@ def run_stage3(config: Stage3Config) -> Stage3Result:
     requests, seed_drops = build_plan(config)
     prompt_names = sorted({doc.metadata["prompt_name"] for doc in requests} | {"system"})
     settings = {**config.generation_settings(), "prompts": {name: template_text(name) for name in prompt_names}}
+    identity = request_identity(endpoint_config(config))
+    if identity:  # TGI's native route: the client-side prompt format shapes the answers (chat runs keep their hash)
+        settings["request"] = identity
     run_fingerprint = fingerprint(settings, plan_digest(requests))
     work_dir = output_dir / "work" / run_fingerprint
     for doc in requests:
@@ -175,6 +187,7 @@ def run_stage3(config: Stage3Config) -> Stage3Result:
         )
     generation = generate(config, requests, work_dir)
     provenance = {"model": config.model, "model_revision": config.model_revision, "fingerprint": run_fingerprint,
+                  "api": config.api,
                   "sampling": {"max_tokens": config.max_tokens, "temperature": config.temperature,
                                "top_p": config.top_p}}  # fmt: skip
     logs = postprocess(work_dir / "answers", output_dir, work_dir, provenance, benchmarks=list(config.decontaminate),

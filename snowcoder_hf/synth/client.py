@@ -4,6 +4,8 @@ The same code talks to TGI, vLLM, SGLang, llama.cpp's server, `transformers serv
 Endpoints: it posts to `/v1/chat/completions`, always sends `model`, an explicit `max_tokens` and a
 per-sample `seed` (TGI ignores `n`, so k samples are k requests with distinct seeds).
 
+`api: tgi-native` reuses this caller's retries with TGI's native route instead (`synth/tgi_native.py`).
+
 Errors are sorted into two kinds. Retryable ones (429, 5xx, timeouts, dropped connections, a body
 that is not a chat completion) are retried with capped exponential backoff and jitter, honouring
 `Retry-After`; permanent ones (other 4xx) fail at once. Both are counted.
@@ -12,14 +14,19 @@ that is not a chat completion) are retried with capped exponential backoff and j
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ipaddress
+import math
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from snowcoder_hf.synth.native_settings import API_CHOICES, TgiNativeSettings
+
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+POOL_CONNECTIONS = 16  # connections per pooled client (see ChatCaller)
 
 
 @dataclass
@@ -33,8 +40,14 @@ class EndpointConfig:
     max_retries: int = 8
     backoff_s: float = 1.0
     max_backoff_s: float = 60.0
+    api: str = "chat"  # chat (/v1/chat/completions) | tgi-native (TGI's raw-prompt route, see synth/tgi_native.py)
+    native: TgiNativeSettings = field(default_factory=TgiNativeSettings)
 
     def __post_init__(self) -> None:
+        if self.api not in API_CHOICES:
+            raise ValueError(f"`api` must be one of {', '.join(API_CHOICES)}, got {self.api!r}.")
+        if isinstance(self.native, dict):
+            self.native = TgiNativeSettings.from_mapping(self.native)
         parsed = urlparse(self.url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError(f"`endpoint` must be an http(s) URL such as http://127.0.0.1:8080, got {self.url!r}.")
@@ -125,13 +138,14 @@ def probe_endpoint(config: EndpointConfig, attempts: int = 3, delay_s: float = 1
     )
 
 
-def _make_client(config: EndpointConfig, max_connections: int):
+def _make_client(config: EndpointConfig, max_connections: int, mixin: type | None = None):
     """An AsyncInferenceClient whose connection pool fits the concurrency (httpx's default of 100
-    connections would queue requests in the client, below TGI's 128 concurrent requests)."""
+    connections would queue requests in the client, below TGI's 128 concurrent requests); `mixin`
+    goes first in its bases (the native caller's stream handling)."""
     import httpx2
     from huggingface_hub import AsyncInferenceClient
 
-    class _PooledClient(AsyncInferenceClient):
+    class _PooledClient(*((mixin,) if mixin else ()), AsyncInferenceClient):
         # Our own server is not the Hub: HF_HUB_OFFLINE must not block it, so the session is built
         # without the Hub's request hooks.
         async def _get_async_client(self):
@@ -175,24 +189,47 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class ChatCaller:
-    """One client per event loop; `await caller.complete(payload)` returns an OpenAI-style dict."""
+    """One client pool per event loop; `await caller.complete(payload)` returns an OpenAI-style dict.
+
+    The connections are split over several pooled clients of at most `POOL_CONNECTIONS` each, and a
+    request takes the least busy one: httpcore walks its whole pool on every request and every
+    response, probing each idle socket (`has_expired`), so one pool of 128 connections costs about
+    twice the client CPU per request of eight pools of 16 (benchmarks/results/generation.md)."""
+
+    client_mixin: type | None = None  # mixed into every pooled client (the native caller's stream handling)
 
     def __init__(self, config: EndpointConfig, max_connections: int, on_retry=None):
         self.config = config
         self.max_connections = max_connections
         self.on_retry = on_retry  # called with (reason) before each retry, for counters
-        self._client = None
+        self._clients: list = []
+        self._in_flight: list[int] = []
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        clients, self._clients, self._in_flight = self._clients, [], []
+        for client in clients:
+            await client.close()
+
+    @contextlib.contextmanager
+    def _pooled_client(self):
+        """The least busy pooled client, counted busy while the block runs."""
+        if not self._clients:
+            shards = max(1, math.ceil(self.max_connections / POOL_CONNECTIONS))
+            per_client = math.ceil(self.max_connections / shards)
+            self._clients = [_make_client(self.config, per_client, self.client_mixin) for _ in range(shards)]
+            self._in_flight = [0] * shards
+        index = min(range(len(self._clients)), key=self._in_flight.__getitem__)
+        self._in_flight[index] += 1
+        try:
+            yield self._clients[index]
+        finally:
+            if index < len(self._in_flight):  # not closed meanwhile
+                self._in_flight[index] -= 1
 
     async def _once(self, payload: dict) -> dict:
-        if self._client is None:
-            self._client = _make_client(self.config, self.max_connections)
         params = {k: v for k, v in payload.items() if k not in ("messages", "model")}
-        output = await self._client.chat_completion(messages=payload["messages"], model=self.config.model, **params)
+        with self._pooled_client() as client:
+            output = await client.chat_completion(messages=payload["messages"], model=self.config.model, **params)
         choice = output.choices[0]
         usage = output.usage
         return {

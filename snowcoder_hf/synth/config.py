@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from snowcoder_hf.synth.native_settings import API_CHOICES, TgiNativeSettings
 from snowcoder_hf.synth.prompts import PROMPT_KINDS
 
 
@@ -23,6 +24,8 @@ class Stage3Config:
     model: str = "meta-llama/Llama-3.1-70B-Instruct"
     model_revision: str | None = None  # recorded in provenance and the fingerprint
     token_env: str = "HF_TOKEN"
+    api: str = "chat"  # chat (any OpenAI-compatible server) | tgi-native (TGI's raw-prompt route)
+    tgi_native: dict[str, Any] = field(default_factory=dict)  # TgiNativeSettings keys, for `api: tgi-native`
     num_samples: int = 100
     concurrency: int = 64  # keep at or below the server's --max-concurrent-requests (TGI: 128)
     max_tokens: int = 2048
@@ -50,6 +53,9 @@ class Stage3Config:
     def __post_init__(self) -> None:
         if self.kind not in PROMPT_KINDS:
             raise ValueError(f"`kind` must be one of {', '.join(PROMPT_KINDS)}, got {self.kind!r}.")
+        if self.api not in API_CHOICES:
+            raise ValueError(f"`api` must be one of {', '.join(API_CHOICES)}, got {self.api!r}.")
+        TgiNativeSettings.from_mapping(self.tgi_native)  # a misspelled key fails here, before any request
         if self.kind == "oss_instruct" and not self.input:
             raise ValueError("`input` (seed documents) is required for `kind: oss_instruct`.")
         if self.num_samples < 1:

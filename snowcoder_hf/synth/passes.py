@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 RERUNS = "reruns"
+WORK_COMPRESSLEVEL = 1  # work files are read back once, by this module: speed over size (gzip's default is 9)
 
 
 def is_complete(pass_dir: Path) -> bool:
@@ -59,10 +60,11 @@ def latest_answers(work_dir: Path) -> dict[str, dict]:
     return latest
 
 
-def failed_before(work_dir: Path, started: float) -> list[str]:
-    """Ids whose latest record is a failure recorded before `started` (records without a time count as old)."""
+def failed_before(work_dir: Path, started: float, latest: dict[str, dict] | None = None) -> list[str]:
+    """Ids whose latest record is a failure recorded before `started` (records without a time count as old).
+    `latest`: `latest_answers(work_dir)` when the caller has it already."""
     out = []
-    for doc_id, record in latest_answers(work_dir).items():
+    for doc_id, record in (latest if latest is not None else latest_answers(work_dir)).items():
         status = _status(record)
         if status.get("status") != "ok" and float(status.get("failed_at") or 0.0) < started:
             out.append(doc_id)
@@ -76,7 +78,8 @@ def new_rerun_pass(work_dir: Path, doc_ids: list[str]) -> Path:
     pass_dir = work_dir / RERUNS / f"{(int(existing[-1].name) + 1) if existing else 1:02d}"
     pass_dir.mkdir(parents=True, exist_ok=True)
     tmp = pass_dir / "plan.tmp"
-    with gzip.open(work_dir / "plan.jsonl.gz", "rt", encoding="utf-8") as src, gzip.open(tmp, "wt") as dst:
+    with gzip.open(work_dir / "plan.jsonl.gz", "rt", encoding="utf-8") as src, \
+            gzip.open(tmp, "wt", compresslevel=WORK_COMPRESSLEVEL) as dst:  # fmt: skip
         for line in src:
             if line.strip() and json.loads(line)["id"] in wanted:
                 dst.write(line if line.endswith("\n") else line + "\n")
@@ -84,15 +87,17 @@ def new_rerun_pass(work_dir: Path, doc_ids: list[str]) -> Path:
     return pass_dir
 
 
-def merge_answers(work_dir: Path, out_dir: Path) -> tuple[int, int]:
-    """Write the latest record of every planned request, in plan order, to `out_dir`; return (ok, failed)."""
-    latest = latest_answers(work_dir)
+def merge_answers(work_dir: Path, out_dir: Path, latest: dict[str, dict] | None = None) -> tuple[int, int]:
+    """Write the latest record of every planned request, in plan order, to `out_dir`; return (ok, failed).
+    `latest`: `latest_answers(work_dir)` when the caller has it already (no pass ran since)."""
+    latest = latest if latest is not None else latest_answers(work_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.jsonl.gz"):
         stale.unlink()
     ok = failed = 0
     tmp = out_dir / "answers.tmp"
-    with gzip.open(work_dir / "plan.jsonl.gz", "rt", encoding="utf-8") as plan, gzip.open(tmp, "wt") as dst:
+    with gzip.open(work_dir / "plan.jsonl.gz", "rt", encoding="utf-8") as plan, \
+            gzip.open(tmp, "wt", compresslevel=WORK_COMPRESSLEVEL) as dst:  # fmt: skip
         for line in plan:
             if not line.strip():
                 continue

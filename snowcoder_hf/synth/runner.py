@@ -25,7 +25,8 @@ from datatrove.pipeline.inference.run_inference import InferenceConfig, Inferenc
 from datatrove.pipeline.inference.servers import EndpointServer, InferenceServer
 from datatrove.pipeline.inference.types import InferenceError, InferenceResult
 
-from snowcoder_hf.synth.client import ChatCaller, EndpointConfig, PermanentError, RetryableError, ssl_context
+from snowcoder_hf.synth.callers import make_caller
+from snowcoder_hf.synth.client import EndpointConfig, PermanentError, RetryableError, ssl_context
 from snowcoder_hf.synth.runner_io import BatchedRequestCache, BufferedCheckpointManager, batched_documents
 
 
@@ -79,15 +80,15 @@ class GenerationProgress:
 
 
 class ChatEndpointServer(EndpointServer):
-    """An external OpenAI-compatible server reached through `AsyncInferenceClient`."""
+    """An external server reached through `AsyncInferenceClient`: its chat route, or TGI's native one."""
 
     def __init__(self, config: InferenceConfig, rank: int, endpoint: EndpointConfig, progress: GenerationProgress):
         InferenceServer.__init__(self, config, rank)  # EndpointServer's own __init__ builds an openai client
         self.endpoint = endpoint
         self.endpoint_url = endpoint.root
         self.client = None
-        self._caller = ChatCaller(endpoint, max_connections=config.max_concurrent_generations,
-                                  on_retry=progress.on_retry)  # fmt: skip
+        self._caller = make_caller(endpoint, max_connections=config.max_concurrent_generations,
+                                   on_retry=progress.on_retry)  # fmt: skip
 
     async def is_ready(self) -> bool:
         import httpx

@@ -65,7 +65,8 @@ def read_eval_results(path: str | None) -> list[dict] | None:
 
 def card_context(*, stage: int, stage_args, data_args, model_args, config: str, command: str, tokens: int,
                  final_loss: float | None, parameters: int, base_revision: str | None = None,
-                 step: int | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+                 step: int | None = None, extra: dict[str, Any] | None = None,
+                 output_root: str | None = None) -> dict[str, Any]:  # fmt: skip
     """The `model` card context agreed with `snowcoder_hf.hub.cards` for a stage's checkpoint."""
     lineage = []
     if model_args.model_name_or_path:
@@ -98,6 +99,7 @@ def card_context(*, stage: int, stage_args, data_args, model_args, config: str, 
         "tokens": tokens,
         "eval_results": read_eval_results(stage_args.eval_results_path),
         "extra_sections": [{"title": "Training", "body": "\n".join(facts)}],
+        "output_root": output_root,  # paths under it are written $OUT/... (see snowcoder_hf.hub.portable)
     }
 
 

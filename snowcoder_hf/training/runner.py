@@ -141,7 +141,8 @@ def train_stage(stage: int, stage_args, data_args, model_args, training_args, *,
     def context(step: int | None, loss: float | None, tokens: int) -> dict:
         return card_module.card_context(stage=stage, stage_args=stage_args, data_args=data_args, model_args=model_args,
                                         config=config_yaml, command=command, tokens=tokens, final_loss=loss,
-                                        parameters=parameters["total"], base_revision=base_revision, step=step)  # fmt: skip
+                                        parameters=parameters["total"], base_revision=base_revision, step=step,
+                                        output_root=str(Path(training_args.output_dir).resolve().parent))  # fmt: skip
 
     push = None
     if stage_args.push_repo_id and stage_args.push_checkpoints:
