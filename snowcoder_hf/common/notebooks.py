@@ -17,25 +17,24 @@ class NotebookError(ValueError):
     """The text is not a notebook this converter understands."""
 
 
-def _cell_source(cell: dict) -> str:
-    source = cell.get("source", cell.get("input", ""))  # nbformat 3 names code `input`
+def _cell_source(cell: dict, nbformat: int) -> str:
+    source = cell.get("source", cell.get("input", ""))  # nbformat 2 and 3 name code `input`
     if not isinstance(source, list):
         return str(source)
-    lines = [str(line) for line in source]
-    # nbformat 3 and later keep each line's newline; older writers stored bare lines, which must not be glued.
-    bare = len(lines) > 1 and not any(line.endswith("\n") for line in lines[:-1])
-    return "\n".join(lines) if bare else "".join(lines)
+    # From nbformat 3 on, each line of a list keeps its newline; nbformat 2 stored them without (its reader
+    # joins with "\n"), and joining those with "" glues a cell into one line.
+    return ("\n" if nbformat < 3 else "").join(str(line) for line in source)
 
 
 def _mapping(value) -> dict:
-    return value if isinstance(value, dict) else {}  # invalid metadata (e.g. a string kernelspec) says nothing
+    return value if isinstance(value, dict) else {}
 
 
 def notebook_language(notebook: dict) -> str:
+    """The kernel's language; metadata of the wrong shape (a string where a mapping belongs) counts as absent."""
     metadata = _mapping(notebook.get("metadata"))
-    language = _mapping(metadata.get("language_info")).get("name") or _mapping(metadata.get("kernelspec")).get(
-        "language"
-    )
+    kernel = _mapping(metadata.get("kernelspec"))
+    language = _mapping(metadata.get("language_info")).get("name") or kernel.get("language")
     return str(language or "python").lower()
 
 
@@ -48,14 +47,19 @@ def notebook_to_script(text: str) -> str:
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells", notebook.get("worksheets")), list):
         raise NotebookError("no `cells` list")
     cells = notebook.get("cells")
-    if cells is None:  # nbformat 3 keeps cells under worksheets
+    if cells is None:  # nbformat 2 and 3 keep cells under worksheets
+        if not all(
+            isinstance(sheet, dict) and isinstance(sheet.get("cells", []), list) for sheet in notebook["worksheets"]
+        ):
+            raise NotebookError("a worksheet that is not an object with a `cells` list")
         cells = [cell for sheet in notebook["worksheets"] for cell in sheet.get("cells", [])]
+    nbformat = notebook.get("nbformat") if isinstance(notebook.get("nbformat"), int) else 4
     prefix = _COMMENT_PREFIX.get(notebook_language(notebook), "#")
     blocks = []
     for cell in cells:
         if not isinstance(cell, dict):
             raise NotebookError("a cell that is not an object")
-        source = _cell_source(cell)
+        source = _cell_source(cell, nbformat)
         if not source.strip():
             continue
         if cell.get("cell_type") == "code":

@@ -1,8 +1,9 @@
 """Hub code datasets in the-stack / starcoderdata shape, as a thin adapter over DataTrove's readers.
 
 The adapter maps a dataset's columns (`content`, `max_stars_repo_name`, `max_stars_repo_path`, `lang`,
-`max_stars_repo_licenses`, `max_stars_count`, ...) onto the project's document shape. A local parquet
-path goes through DataTrove's `ParquetReader`; a Hub id through its `HuggingFaceDatasetReader`.
+`max_stars_repo_licenses`, `max_stars_count`, ...) onto the project's document shape, and counts rows without
+text as `empty_text` drops. A local parquet path goes through `BalancedParquetReader` (DataTrove's
+`ParquetReader`, dealt out by row group); a Hub id through DataTrove's `HuggingFaceDatasetReader`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class CodeColumnsAdapter:
 
     def __call__(self, reader, data: dict, path: str, id_in_file: int | str) -> dict:
         text = data.get(self.text_column)
+        if not text and hasattr(reader, "stat_update"):
+            # DataTrove's readers skip a row without text silently; count it as the reader's drop instead.
+            reader.stat_update("dropped", "dropped_empty_text")
         metadata: dict[str, Any] = {}
         for key, column in self.columns.items():
             if column in data and data[column] is not None:
@@ -89,12 +93,12 @@ def hub_code_reader(
 
     adapter = adapter or CodeColumnsAdapter()
     if os.path.exists(source):
-        from datatrove.pipeline.readers import ParquetReader
+        from snowcoder_hf.pipeline.parquet_shards import BalancedParquetReader
 
         if os.path.isfile(source):
             source, glob_pattern = os.path.dirname(source) or ".", os.path.basename(source)
-        return ParquetReader(source, glob_pattern=glob_pattern or "**/*.parquet", adapter=adapter, limit=limit,
-                             text_key=adapter.text_column)  # fmt: skip
+        return BalancedParquetReader(source, glob_pattern=glob_pattern or "**/*.parquet", adapter=adapter,
+                                     limit=limit, text_key=adapter.text_column)  # fmt: skip
     from datatrove.pipeline.readers import HuggingFaceDatasetReader
 
     options: dict[str, Any] = {"split": split}

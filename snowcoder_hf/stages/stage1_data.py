@@ -117,6 +117,7 @@ def build_stages(config: Stage1Config) -> list:
     from snowcoder_hf.pipeline.document_files import removed_writer
     from snowcoder_hf.pipeline.filters import CodeHeuristicFilter, LanguageIdentifier
     from snowcoder_hf.pipeline.repo_docs import RepoDocuments, RepoShardAssigner
+    from snowcoder_hf.pipeline.spread_shards import SpreadShardAssigner
     from snowcoder_hf.stages.dedup import dedup_stages
     from snowcoder_hf.stages.runner import Stage
 
@@ -152,8 +153,11 @@ def build_stages(config: Stage1Config) -> list:
     documents = RepoDocuments(group_by=repo.group_by, repo_marker=repo.repo_marker, file_marker=repo.file_marker,
                               max_chars=repo.max_chars, seed=repo.seed, shard_folder=str(work / "by_repo"),
                               file_order=repo.file_order)  # fmt: skip
-    stages.append(Stage("repo_documents", [documents, JsonlWriter(str(out / "documents"),
-                                                                  output_filename="${rank}.jsonl.gz")], config.tasks))  # fmt: skip
+    # Spread over tasks x tasks files: one repository can be most of a corpus, and the tokenize stage's reader
+    # deals whole files, so task r reads part r of every repo_documents task's output instead of one task's all.
+    spread = [SpreadShardAssigner(config.tasks), JsonlWriter(str(out / "documents"),
+                                                             output_filename="${rank}_${part_shard}.jsonl.gz")]  # fmt: skip
+    stages.append(Stage("repo_documents", [documents, *spread], config.tasks))
     return stages
 
 
