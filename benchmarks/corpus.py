@@ -7,9 +7,9 @@ with its registry's client, unpacked into a cache, and written as rows with The 
 OUT/manifest.json listing every package, version, licence, and files and bytes per language.
 
 Usage:
-    python benchmarks/corpus.py --size small --output /tmp/corpus-small
-    python benchmarks/corpus.py --size large --output /tmp/corpus-large --cache /tmp/corpus-cache
-Read it with stage 1's reader: `snowcoder_hf.pipeline.hub_readers.hub_code_reader("/tmp/corpus-small")`.
+    python benchmarks/corpus.py --size small --output corpus-small
+    python benchmarks/corpus.py --size large --output corpus-large --cache corpus-cache
+Read it with stage 1's reader: `snowcoder_hf.pipeline.hub_readers.hub_code_reader("corpus-small")`.
 """
 
 from __future__ import annotations

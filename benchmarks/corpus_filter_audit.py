@@ -6,7 +6,7 @@ files per language and reason, with --examples drops per language and the eviden
 matched header line, the longest line, the fractions), for checking by hand which drops are false.
 
 Usage:
-    python benchmarks/corpus_filter_audit.py --corpus /tmp/corpus-large --work-dir /tmp/corpus-audit \
+    python benchmarks/corpus_filter_audit.py --corpus corpus-large --work-dir corpus-audit \
         --per-language 2000 --examples 10 --results benchmarks/results/corpus_filter_audit.json
 """
 
