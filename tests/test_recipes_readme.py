@@ -103,6 +103,8 @@ def parse_command(command: str) -> None:
         from snowcoder_hf.cli.main import build_parser
 
         build_parser().parse_args(words[1:])
+    elif head == "python" and words[1] == "-c":
+        compile(words[2], "<documented command>", "exec")  # a one-liner: it must at least be valid Python
     elif head == "python" and words[1] == "-m":
         assert importlib.util.find_spec(words[2]) is not None, f"no module {words[2]}"
     elif head == "python" and words[1].startswith("benchmarks/"):

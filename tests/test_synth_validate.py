@@ -151,7 +151,11 @@ def test_a_run_that_kept_no_synthetic_file_mixes_the_replay_alone_or_says_there_
 
     path = write_mixture(tmp_path, 0.01, [{"path": "../stage2/selected", "weight": 0.99}], synthetic_kept=0)
     assert [s["path"] for s in yaml.safe_load(path.read_text())["sources"]] == ["../stage2/selected"]
-    with pytest.raises(ValueError, match="nothing to train the final model on"):
-        write_mixture(tmp_path, 1.0, [], synthetic_kept=0)
+    path = write_mixture(tmp_path, 1.0, [], synthetic_kept=0)
+    assert yaml.safe_load(path.read_text())["sources"] == []
+    from snowcoder_hf.training.sources import resolve_specs
+
+    with pytest.raises(ValueError, match="lists no source: stage 3 kept no synthetic file"):
+        resolve_specs(str(tmp_path))
     path = write_mixture(tmp_path, 1.0, [], synthetic_kept=3)
     assert [s["path"] for s in yaml.safe_load(path.read_text())["sources"]] == ["synthetic"]

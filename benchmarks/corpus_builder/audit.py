@@ -95,11 +95,10 @@ def drop_evidence(text: str, path: str, reason: str, limits, metadata_crash: str
     lengths = [len(line) for line in lines]
     evidence: dict = {"bytes": len(text.encode("utf-8", "surrogatepass")), "lines": len(lines)}
     if reason == "auto_generated":
-        header = "\n".join(lines[: limits.autogen_header_lines])
-        match = stage1._AUTOGEN_RE.search(header)
-        line = next(line for line in lines[: limits.autogen_header_lines] if stage1._AUTOGEN_RE.search(line)) \
-            if match and "\n" not in match.group(0) else header  # fmt: skip
-        evidence.update(matched=match.group(0) if match else None, header_line=_excerpt(line.strip()))
+        from snowcoder_hf.common.generated_code import generated_marker
+
+        line = generated_marker(text, limits.autogen_header_lines)
+        evidence.update(matched=line, header_line=_excerpt((line or "").strip()))
     elif reason in ("max_line_length", "minified"):
         longest = max(range(len(lines)), key=lengths.__getitem__)
         evidence.update(longest=lengths[longest], line_number=longest + 1, line=_excerpt(lines[longest].strip()),

@@ -53,8 +53,8 @@ def write_mixture(output_dir: str | Path, synthetic_weight: float = 1.0,
 
     `replay` items are `{path, weight, repeat}`; weights are relative sampling weights. A run that kept no
     synthetic file (`synthetic_kept == 0`: every answer failed validation) leaves the synthetic source out, with
-    a warning, so the final stage trains on the replay alone; with no replay either, there is nothing to train
-    on and that is an error naming the report."""
+    a warning, so the final stage trains on the replay alone; with no replay either the mixture lists no source,
+    and the final stage's pre-compute check says so in one line."""
     sources = []
     if synthetic_kept == 0:
         logger.warning("stage 3 kept no synthetic file (see %s/report.md for the drop reasons): mixture.yaml "
@@ -67,9 +67,6 @@ def write_mixture(output_dir: str | Path, synthetic_weight: float = 1.0,
             raise ValueError(f"`replay` items are {{path, weight, repeat}}, got {item!r}.")
         sources.append({"path": str(item["path"]), "weight": float(item.get("weight", 1.0)),
                         "repeat": int(item.get("repeat", 1))})  # fmt: skip
-    if not sources:
-        raise ValueError(f"stage 3 kept no synthetic file and replays nothing: there is nothing to train the final "
-                         f"model on; see {output_dir}/report.md for why every answer was dropped.")  # fmt: skip
     path = Path(output_dir) / "mixture.yaml"
     path.write_text(yaml.safe_dump({"sources": sources}, sort_keys=False))
     return path

@@ -37,7 +37,10 @@ def _mixture_specs(path: Path) -> list[SourceSpec]:
 
     mixture = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     sources = mixture.get("sources") if isinstance(mixture, dict) else None
-    if not isinstance(sources, list) or not sources:
+    if isinstance(sources, list) and not sources:
+        raise ValueError(f"{path} lists no source: stage 3 kept no synthetic file and replays nothing (see "
+                         f"{path.parent / 'report.md'} for why every answer was dropped).")  # fmt: skip
+    if not isinstance(sources, list):
         raise ValueError(f"{path} must hold `sources: [{{path, weight, repeat}}, ...]`.")
     specs = []
     for entry in sources:
