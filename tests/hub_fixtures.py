@@ -6,6 +6,7 @@ Use them with `from hub_fixtures import HUB_TOKEN, hub_server  # noqa: F401` (py
 from __future__ import annotations
 
 import json
+import sys
 import urllib.request
 from dataclasses import dataclass
 
@@ -44,6 +45,17 @@ def hub_server(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    # huggingface_hub (and datasets) read the cache folders once, at import: without these, downloads of
+    # every test share the user's cache, and a bare `from_pretrained("org/x")` can be served a file cached
+    # from another test's server
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf_home" / "hub"))
+    monkeypatch.setattr(constants, "HUGGINGFACE_HUB_CACHE", str(tmp_path / "hf_home" / "hub"), raising=False)
+    if "datasets" in sys.modules:
+        import datasets.config
+
+        monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf_home" / "datasets")
     monkeypatch.setattr(hub, "BACKOFF_BASE_S", 0.05)  # keep retries fast; the bound is what is tested
     server = StandinServer(tmp_path / "hub", token=HUB_TOKEN)
     url = server.start()
