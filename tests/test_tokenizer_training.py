@@ -35,3 +35,18 @@ def test_training_on_nothing_or_with_a_tiny_vocab_is_an_error(tmp_path):
         train_tokenizer(["x"], tmp_path / "t", vocab_size=100)
     with pytest.raises(ValueError, match="no documents"):
         train_tokenizer([], tmp_path / "t", vocab_size=300)
+
+
+def test_training_texts_stream_and_stop_at_max_chars(tmp_path, monkeypatch):
+    from snowcoder_hf.training import tokenizer
+
+    with gzip.open(tmp_path / "00000.jsonl.gz", "wt") as f:
+        for i in range(1000):
+            f.write(json.dumps({"id": str(i), "text": f"x{i} = {i}\n" * 10}) + "\n")
+    parsed = []
+    real_text = tokenizer._text
+    monkeypatch.setattr(tokenizer, "_text", lambda line: parsed.append(1) or real_text(line))
+    texts = list(tokenizer.iter_document_texts(tmp_path, max_chars=500))
+    assert sum(map(len, texts)) >= 500
+    assert len(texts) < 10
+    assert len(parsed) == len(texts), "lines after the budget are never read into memory"

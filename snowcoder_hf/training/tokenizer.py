@@ -15,27 +15,33 @@ SPECIAL_TOKENS = ("<|endoftext|>", "<repo_name>", "<file_sep>", "<pad>")
 
 
 def iter_document_texts(path: str | Path, max_chars: int | None = None) -> Iterator[str]:
-    """Texts of the documents at `path` (JSONL, JSONL.GZ or Parquet file or folder), up to `max_chars` in all."""
+    """Texts of the documents at `path` (JSONL, JSONL.GZ or Parquet file or folder), up to `max_chars` in all.
+    One row in memory at a time: a document file of repo-level documents can hold gigabytes."""
     from snowcoder_hf.pipeline.document_files import find_document_files
 
     seen = 0
     for file in find_document_files(path):
-        if file.name.endswith(".parquet"):
-            import pyarrow.parquet as pq
-
-            rows = (row.get("text") for batch in pq.ParquetFile(file).iter_batches(columns=["text"])
-                    for row in batch.to_pylist())  # fmt: skip
-        else:
-            opener = gzip.open if file.name.endswith(".gz") else open
-            with opener(file, "rt", encoding="utf-8", errors="replace") as f:
-                rows = [_text(line) for line in f if line.strip()]
-        for text in rows:
+        for text in _file_texts(file):
             if not isinstance(text, str) or not text:
                 continue
             yield text
             seen += len(text)
             if max_chars is not None and seen >= max_chars:
                 return
+
+
+def _file_texts(file: Path) -> Iterator[str | None]:
+    if file.name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(file).iter_batches(columns=["text"], batch_size=64):
+            yield from batch.column("text").to_pylist()
+        return
+    opener = gzip.open if file.name.endswith(".gz") else open
+    with opener(file, "rt", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.strip():
+                yield _text(line)
 
 
 def _text(line: str) -> str | None:
