@@ -32,3 +32,21 @@ def test_bf16_on_a_cpu_without_native_bf16_says_it_is_slower(minilm_dir, monkeyp
     with caplog.at_level(logging.WARNING):
         encoder.ChunkEncoder(str(minilm_dir), device="cpu", dtype="bfloat16")
     assert "no native bf16" in caplog.text
+
+
+def test_fast_takes_bf16_only_where_the_cpu_computes_it(minilm_dir, monkeypatch, caplog):
+    from snowcoder_hf.annotator import encoder
+
+    for native, expected in ((True, "bfloat16"), (False, "float32")):
+        monkeypatch.setattr(encoder, "_cpu_has_native_bf16", lambda torch, native=native: native)
+        with caplog.at_level(logging.WARNING):
+            assert encoder.ChunkEncoder(str(minilm_dir), device="cpu", dtype="fast").dtype == expected
+    assert "no native bf16" not in caplog.text
+
+
+def test_bf16_embeddings_never_share_a_cache_folder_with_fp32(tmp_path):
+    from snowcoder_hf.annotator.embedding_cache import EmbeddingCache, encoder_key
+
+    assert encoder_key("enc", "r1") == encoder_key("enc", "r1", "float32") == "enc@r1"
+    folders = {EmbeddingCache(tmp_path, None, encoder_key("enc", "r1", d)).folder for d in ("float32", "bfloat16")}
+    assert len(folders) == 2

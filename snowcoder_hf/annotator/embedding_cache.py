@@ -14,6 +14,12 @@ from pathlib import Path
 import numpy as np
 
 
+def encoder_key(encoder: str, revision: str | None, dtype: str = "float32") -> str:
+    """What names a cache folder: the encoder, its revision and, below fp32, its precision (a bf16 embedding
+    is not the fp32 one, so the two never share a folder; fp32 keeps the plain name)."""
+    return f"{encoder}@{revision}" + ("" if dtype == "float32" else f"@{dtype}")
+
+
 def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 

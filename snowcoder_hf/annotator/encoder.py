@@ -10,6 +10,7 @@
   AMX; oneDNN picks it up), with every chunk's embedding at cosine >= 0.9999 to fp32
   (benchmarks/results/scoring.md). It stays opt-in: scores then differ from fp32 in the fourth
   decimal, and from machines without native bf16, where it is emulated and slower (a warning says so).
+  `dtype="fast"` takes bf16 on a CPU only where it is native, and fp32 elsewhere.
 
 Imports only torch, numpy and sentence-transformers, so the GPU benchmark runs where DataTrove is absent.
 """
@@ -84,15 +85,17 @@ class ChunkEncoder:
             raise ValueError(
                 f"`batch_tokens` and `max_batch_size` must be at least 1, got {batch_tokens}, {max_batch_size}."
             )
-        if dtype not in ("auto", "float32", "bfloat16", "float16"):
-            raise ValueError(f"`dtype` must be one of auto, float32, bfloat16, float16, got {dtype!r}.")
+        if dtype not in ("auto", "fast", "float32", "bfloat16", "float16"):
+            raise ValueError(f"`dtype` must be one of auto, fast, float32, bfloat16, float16, got {dtype!r}.")
         self.device = pick_device(device)
         if isinstance(encoder, str):
             model = SentenceTransformer(resolve_encoder(encoder), device=self.device, revision=revision)
         else:
             model = encoder.to(self.device)
-        if dtype == "auto":
-            on_gpu = self.device.startswith("cuda")
+        on_gpu = self.device.startswith("cuda")
+        if dtype == "fast" and not on_gpu:  # bf16 only where the CPU computes it natively
+            dtype = "bfloat16" if _cpu_has_native_bf16(torch) else "float32"
+        if dtype in ("auto", "fast"):
             dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if on_gpu else "float32"
         self.dtype = dtype
         if dtype == "bfloat16" and self.device == "cpu" and not _cpu_has_native_bf16(torch):

@@ -153,15 +153,16 @@ def train_annotator(
     """Train `variant`'s head from the (cached) chunk embeddings of `data_dir`; save the annotator folder
     with its card. Returns the `Annotator`."""
     from snowcoder_hf.annotator.card import write_annotator_card
-    from snowcoder_hf.annotator.embedding_cache import EmbeddingCache
+    from snowcoder_hf.annotator.embedding_cache import EmbeddingCache, encoder_key
     from snowcoder_hf.annotator.encoder import ChunkEncoder
     from snowcoder_hf.annotator.model import Annotator, AnnotatorConfig
 
     examples = variant_examples(read_records(data_dir), variant)
     chunk_encoder = chunk_encoder or ChunkEncoder(encoder, revision=encoder_revision, device=device)
     cache = EmbeddingCache(
-        cache_dir or Path(data_dir) / "embeddings", chunk_encoder, f"{encoder}@{encoder_revision}", chunks
-    )
+        cache_dir or Path(data_dir) / "embeddings", chunk_encoder,
+        encoder_key(encoder, encoder_revision, getattr(chunk_encoder, "dtype", "float32")), chunks,
+    )  # fmt: skip
     embeddings = cache.embed([r["text"] for r, _ in examples])
     head, metrics = train_from_cache(examples, embeddings, VARIANTS[variant]["head"], c=c, seed=seed)
     annotator = Annotator(AnnotatorConfig(encoder=encoder, encoder_revision=encoder_revision, variant=variant,

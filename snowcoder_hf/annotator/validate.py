@@ -23,7 +23,7 @@ def benchmark_texts(names: list[str], benchmark_dir: str | Path | None) -> dict[
     return {name: [canonical_program(item) for item in load_benchmark(name, benchmark_dir)] for name in names}
 
 
-def load_annotators(folders: list[str | Path], device: str | None = None) -> dict[str, Any]:
+def load_annotators(folders: list[str | Path], device: str | None = None, dtype: str = "auto") -> dict[str, Any]:
     """Annotators by folder name; those with the same encoder share one loaded encoder."""
     from snowcoder_hf.annotator.encoder import ChunkEncoder
     from snowcoder_hf.annotator.model import Annotator
@@ -34,7 +34,7 @@ def load_annotators(folders: list[str | Path], device: str | None = None) -> dic
         annotator = Annotator.load(folder)
         key = (annotator.config.encoder, annotator.config.encoder_revision)
         if key not in encoders:
-            encoders[key] = ChunkEncoder(key[0], revision=key[1], device=device)
+            encoders[key] = ChunkEncoder(key[0], revision=key[1], device=device, dtype=dtype)
         annotator._encoder = encoders[key]
         annotators[Path(folder).name] = annotator
     return annotators
@@ -45,7 +45,7 @@ def roc_table(annotators: dict[str, Any], positives: dict[str, list[str]], negat
     """`{annotator: {benchmark: roc_auc}}` and the curves `{annotator: {benchmark: (fpr, tpr)}}`."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    from snowcoder_hf.annotator.embedding_cache import EmbeddingCache
+    from snowcoder_hf.annotator.embedding_cache import EmbeddingCache, encoder_key
 
     if not negatives:
         raise ValueError("no held-out negatives: build the training data with `heldout_negatives` > 0.")
@@ -54,7 +54,10 @@ def roc_table(annotators: dict[str, Any], positives: dict[str, list[str]], negat
     for name, annotator in annotators.items():
         config = annotator.config
         cache = EmbeddingCache(
-            cache_dir, annotator.encoder, f"{config.encoder}@{config.encoder_revision}", config.chunks
+            cache_dir,
+            annotator.encoder,
+            encoder_key(config.encoder, config.encoder_revision, getattr(annotator.encoder, "dtype", "float32")),
+            config.chunks,
         )
         negative_scores = [s.score for s in annotator.score_embeddings(cache.embed(negatives))]
         table[name], curves[name] = {}, {}
@@ -118,7 +121,7 @@ def write_validation(
 
 
 def run_validation(annotator_dirs, data_dir, benchmarks: list[str] | str, benchmark_dir, output, *, cache_dir=None,
-                   device=None, command: str = "") -> dict[str, dict[str, float]]:  # fmt: skip
+                   device=None, dtype: str = "auto", command: str = "") -> dict[str, dict[str, float]]:  # fmt: skip
     """Validate annotators on `benchmarks` (names, or `auto`: every paper benchmark reachable from
     `benchmark_dir`), write the report and plot, and record each ROC-AUC in its annotator's folder
     (annotator.json and the card)."""
@@ -130,7 +133,7 @@ def run_validation(annotator_dirs, data_dir, benchmarks: list[str] | str, benchm
                                              benchmark_dir)  # fmt: skip
 
     negatives = [r["text"] for r in read_records(data_dir) if r["source"] == "negative" and r["split"] == "heldout"]
-    annotators = load_annotators(annotator_dirs, device=device)
+    annotators = load_annotators(annotator_dirs, device=device, dtype=dtype)
     table, curves = roc_table(annotators, benchmark_texts(benchmarks, benchmark_dir), negatives,
                               cache_dir or Path(data_dir) / "embeddings")  # fmt: skip
     write_validation(output, table, curves, skipped)
