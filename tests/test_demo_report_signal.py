@@ -65,3 +65,30 @@ def test_a_summary_without_bits_per_byte_says_so_instead_of_showing_nothing(tmp_
     text = write_report(load_config(), out, [], _NoMarkers()).read_text()
     assert "| alpha | 0.000 |" in text
     assert "_No bits per byte measured" in text
+
+
+class _Markers:
+    def __init__(self, seconds: dict[str, float]):
+        self.seconds = seconds
+
+    def read(self, name):
+        return {"seconds": self.seconds[name]} if name in self.seconds else None
+
+
+def test_the_report_says_where_the_time_went(tmp_path):
+    out = tmp_path / "demo_output"
+    (out / "stage2").mkdir(parents=True)
+    (out / "stage2" / "stage2_summary.json").write_text(json.dumps(
+        {"timings": {"training data": 4.0, "annotator training": 40.0, "validation": 6.0, "scoring": 110.0,
+                     "selection": 3.0}}))  # fmt: skip
+    (out / "stage3").mkdir()
+    (out / "stage3" / "summary.json").write_text(
+        json.dumps({"generation": {"successful_requests": 8, "completion_tokens": 4_000, "inference_time": 100.0}})
+    )
+    seconds = {"stage1_data": 60, "alpha": 90, "stage2_data": 170, "beta": 60, "stage3_data": 130}
+    text = write_report(load_config(), out, [], _Markers(seconds)).read_text()
+    assert "| stage2_data | Train and validate the annotator, score and select the stage-2 data | 170s | 33% |" in text
+    assert "| final | Train the final model (stage 3) | not run |  |" in text
+    assert "| **all** |  | **510s** (8.5 min) |  |" in text
+    assert "Inside `stage2_data`: training data 4s, annotator training 40s, validation 6s, scoring 110s" in text
+    assert "Inside `stage3_data`: 8 answers, 4,000 completion tokens in 100s of generation (40.0 tokens/s)." in text

@@ -59,8 +59,8 @@ def test_the_recipe_runs_its_tiny_config_with_overrides(tmp_path, stdlib_dir, mo
                                          "--output", str(tmp_path / "out"), "--input", str(seeds),
                                          "--endpoint", server.base_url, "--decontaminate", "[]",
                                          "--show_progress", "false"])  # fmt: skip
-        assert config.max_tokens == 512
+        assert config.max_tokens == 768
         assert stage3_data.main(config) == 0
     assert len(read_set(tmp_path / "out")) > 0
     with gzip.open(next((tmp_path / "out" / "work").iterdir()) / "plan.jsonl.gz", "rt") as f:
-        assert len(f.readlines()) == 6
+        assert len(f.readlines()) == 8

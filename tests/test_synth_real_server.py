@@ -17,7 +17,7 @@ def test_oss_instruct_runs_against_transformers_serve_with_smollm2(tmp_path, std
     seeds = write_seeds(tmp_path / "seeds", stdlib_dir, python=2, javascript=0)
     with serve_local_model(tmp_path / "cache", threads=1) as server:
         config = Stage3Config(output=str(tmp_path / "out"), input=str(seeds), endpoint=server.base_url,
-                              model=server.model, num_samples=2, concurrency=1, max_tokens=64, temperature=0.7,
+                              model=server.model, num_samples=2, concurrency=2, max_tokens=64, temperature=0.7,
                               seed_policy="snippet", decontaminate=["humaneval"], min_lines=1,
                               show_progress=False)  # fmt: skip
         result = run_stage3(config)

@@ -155,14 +155,33 @@ def _eval_section(out: Path) -> list[str]:
     return [*lines, *bpb_section(ordered, plot.name if plot else None)]
 
 
+def _steps_section(config, out: Path, markers) -> list[str]:
+    """Each step's time and share of the total, then what the two longest data steps spent it on."""
+    records = {step.name: markers.read(step.name) or {} for step in config.steps}
+    total = sum(r.get("seconds", 0.0) for r in records.values())
+    rows = []
+    for step in config.steps:
+        seconds = records[step.name].get("seconds")
+        rows.append([step.name, step.title, "not run" if seconds is None else f"{seconds:,.0f}s",
+                     f"{seconds / total:.0%}" if seconds is not None and total else ""])  # fmt: skip
+    rows.append(["**all**", "", f"**{total:,.0f}s** ({total / 60:.1f} min)", ""])
+    lines = ["## Steps", "", _table(["step", "what", "time", "share"], rows), ""]
+    stage2 = _json(out / "stage2" / "stage2_summary.json") or {}
+    if stage2.get("timings"):
+        parts = ", ".join(f"{name} {seconds:,.0f}s" for name, seconds in stage2["timings"].items())
+        lines += [f"Inside `stage2_data`: {parts}.", ""]
+    generation = (_json(out / "stage3" / "summary.json") or {}).get("generation") or {}
+    if generation.get("inference_time"):
+        tokens, seconds = generation.get("completion_tokens", 0), generation["inference_time"]
+        lines += [(f"Inside `stage3_data`: {generation.get('successful_requests', 0)} answers, {tokens:,} completion "
+                   f"tokens in {seconds:,.0f}s of generation ({tokens / seconds:.1f} tokens/s)."), ""]  # fmt: skip
+    return lines
+
+
 def write_report(config, out: Path, published: list[dict[str, Any]], markers) -> Path:
     """Assemble `OUT/report.md` (and its PNGs) from what the steps wrote; returns its path."""
     lines = ["# snowcoder demo: the whole recipe at tiny scale", ""]
-    rows = []
-    for step in config.steps:
-        record = markers.read(step.name) or {}
-        rows.append([step.name, step.title, f"{record['seconds']:,.0f}s" if "seconds" in record else "not run"])
-    lines += ["## Steps", "", _table(["step", "what", "time"], rows), ""]
+    lines += _steps_section(config, out, markers)
     lines += _counts_section(out)
     lines += _roc_section(out)
     lines += ["## Loss curves", ""]
