@@ -70,10 +70,15 @@ def parse_recipe(script: str, argv: list[str]) -> None:
 
 
 def _check_script_flags(script: str, argv: list[str]) -> None:
-    """A benchmark script exists and its `--help` lists every flag the documented command passes."""
+    """A benchmark script exists and its `--help` (its subcommand's, for `script.py SUB --flags`) lists every flag
+    the documented command passes."""
     assert (REPO / script).is_file(), f"{script} does not exist"
-    result = subprocess.run([sys.executable, str(REPO / script), "--help"], cwd=REPO, capture_output=True, text=True,
-                            timeout=120)  # fmt: skip
+    sub = [argv[0]] if argv and not argv[0].startswith("-") else []
+    result = subprocess.run([sys.executable, str(REPO / script), *sub, "--help"], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    if sub and result.returncode != 0:  # a positional argument, not a subcommand
+        result = subprocess.run([sys.executable, str(REPO / script), "--help"], cwd=REPO, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     for flag in (w.split("=", 1)[0] for w in argv if w.startswith("--")):
         assert flag in result.stdout, f"{script} has no {flag}"
