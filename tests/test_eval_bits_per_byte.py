@@ -12,6 +12,7 @@ import pytest
 from snowcoder_hf.eval.bits_per_byte import (
     LN2,
     benchmark_bits_per_byte,
+    head_of,
     read_reference_texts,
     text_losses,
     windows,
@@ -160,3 +161,13 @@ def test_reference_texts_are_a_stable_sample_and_bad_lines_are_counted(tmp_path)
         read_reference_texts(tmp_path / "empty_or_missing", 5)
     with pytest.raises(ValueError, match="`reference_limit`"):
         read_reference_texts(folder, 0)
+
+
+def test_reference_texts_are_cut_to_a_head_at_a_line_end():
+    text = "".join(f"line {i}\n" for i in range(1000))
+    head = head_of(text, 100)
+    assert text.startswith(head)
+    assert head.endswith("\n")
+    assert 90 <= len(head) <= 100
+    assert head_of("short\n", 100) == "short\n"
+    assert head_of("x" * 500, 100) == "x" * 100  # no line end to cut at

@@ -89,6 +89,8 @@ def test_the_recipe_lands_each_languages_share_close_to_its_target_and_reports_i
     assert set(selection["selected_shares"]) == {"c", "python"}
     assert "selected tokens" in (out / "report.md").read_text()
     assert set(summary["roc_auc"]) == {"hqins", "hq"}
+    assert list(summary["timings"]) == ["training data", "annotator training", "validation", "scoring", "selection"]
+    assert sum(summary["timings"].values()) <= summary["seconds"] + 0.5
     assert (out / "score_histograms.png").exists()
     assert (out / "validation" / "roc.png").exists()
     assert "threshold" in (out / "report.md").read_text()

@@ -65,7 +65,7 @@ def bpb_changes_markdown(summaries: dict[str, dict]) -> str:
 
 
 def _moved(delta: float) -> str:
-    return "unchanged" if abs(delta) < UNCHANGED else ("fell" if delta < 0 else "rose")
+    return "stayed the same" if abs(delta) < UNCHANGED else ("fell" if delta < 0 else "rose")
 
 
 def verdict_lines(summaries: dict[str, dict]) -> list[str]:

@@ -97,6 +97,7 @@ def run_stage2_data(cfg: Stage2DataConfig, command: str = "recipes/stage2_data.p
     scored = out / "scored"
     run_score(str(stage1 / "files"), str(scored), str(folders[0]), chunks=cfg.chunks, device=cfg.device,
               dtype=cfg.dtype, executor_config={"type": "local", "tasks": cfg.tasks, "workers": cfg.workers})  # fmt: skip
+    lap("scoring")
     from snowcoder_hf.pipeline.select import parse_mix
     from snowcoder_hf.stages.selection import run_selection
 
