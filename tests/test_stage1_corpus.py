@@ -106,13 +106,18 @@ def test_stage1_curates_the_small_corpus_end_to_end(tmp_path, small_corpus):
     assert reasons["near_duplicate"] > 0
     assert {str(row["metadata"]["license"]) for row in kept} >= {"MIT", "GPL-2.0-or-later"}
     documents = list(_rows(out / "documents"))
-    assert sum(d["metadata"]["num_files"] for d in documents) == len(kept)
-    assert all(d["text"].startswith(f"<repo_name>{d['metadata']['repo']}<file_sep>") for d in documents)
+    # every kept file is in a document; a file longer than `max_chars` is split over consecutive parts
+    assert {i for d in documents for i in d["metadata"]["file_ids"]} == {row["id"] for row in kept}
+    assert sum(d["metadata"]["num_files"] for d in documents) >= len(kept)
+    # each document starts with its repo marker; only a later part that continues a split file lacks `<file_sep>`
+    assert all(d["text"].startswith(f"<repo_name>{d['metadata']['repo']}") for d in documents)
+    assert all(d["text"].startswith(f"<repo_name>{d['metadata']['repo']}<file_sep>") for d in documents
+               if d["metadata"]["part"] == 0)  # fmt: skip
     assert all(len(d["text"]) <= config.repo_documents.max_chars for d in documents)
     assert set(result.languages) == {lang for lang in kept_languages}, "every kept language has tokens"
     assert result.tokens == sum(result.languages.values()) > 1_000_000
     per_task = [
-        json.loads(p.read_text()) for p in sorted((out / "stats" / "exact_signatures" / "stats").glob("*.json"))
+        json.loads(p.read_text()) for p in sorted((out / "stats" / "dedup_signatures" / "stats").glob("*.json"))
     ]
     chars = [task[0]["stats"]["doc_len"]["total"] for task in per_task]
     assert len(chars) == 2
