@@ -1,11 +1,13 @@
 """The demo's orchestration with fast fake stages: resume, restart, missing stages, failures, publishing, report."""
 
+import io
 import json
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 
 from snowcoder_hf.demo.config import DEFAULT_CONFIG, load_config
 from snowcoder_hf.demo.run import StepFailed, run_demo
@@ -149,6 +151,10 @@ def test_rerun_skips_finished_steps_publishes_nothing_new_and_restart_redoes_the
     steps = {s.name for s in config.steps}
     assert all(status == "skipped (done)" for name, status in second["status"].items() if name in steps)
     assert [p["revision"] for p in second["published"]] == [p["revision"] for p in first["published"]]
+    console = Console(file=io.StringIO(), width=60)  # narrower than every step's line
+    run_demo(config, out, console=console)
+    lines = console.file.getvalue().splitlines()
+    assert sum(line.endswith(": already done, skipped") for line in lines) == 7, "one whole line per step"
     run_demo(config, out, restart_from="beta")
     assert _runs(out)[7:] == ["beta", "stage3_data", "final", "eval"]
     with pytest.raises(ValueError, match="`--restart-from`"):

@@ -100,7 +100,8 @@ def run_demo(config: DemoConfig, out: Path, *, restart_from: str | None = None, 
             label = f"{index}/{len(config.steps) + 2} {step.title}"
             if step not in pending:
                 status[step.name] = "skipped (done)"
-                progress.console.print(f"[dim]✓ {label}: already done, skipped[/]")
+                # soft_wrap: one line per step, so logs and `grep` see whole lines at any terminal width
+                progress.console.print(f"[dim]✓ {label}: already done, skipped[/]", soft_wrap=True)
                 progress.advance(overall)
                 continue
             task = progress.add_task(label, total=None)
@@ -119,7 +120,7 @@ def run_demo(config: DemoConfig, out: Path, *, restart_from: str | None = None, 
             markers.mark(step.name, {"command": shlex.join(argv), "seconds": round(seconds, 1),
                                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})  # fmt: skip
             status[step.name] = f"ran in {seconds:,.0f}s"
-            progress.console.print(f"[green]✓[/] {label} ({seconds:,.0f}s)")
+            progress.console.print(f"[green]✓[/] {label} ({seconds:,.0f}s)", soft_wrap=True)
             progress.advance(overall)
         task = progress.add_task(f"{len(config.steps) + 1}/{len(config.steps) + 2} Publish", total=None)
         published = publish_all(config, out, markers, hub_org=hub_org,
