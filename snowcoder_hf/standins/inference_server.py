@@ -245,17 +245,22 @@ class FakeChatServer:
             self._thread.join(timeout=30)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A failure-injecting OpenAI-compatible chat server.")
+def serve_from_command_line(server_class, plan_class, description: str, argv: list[str] | None = None) -> None:
+    """Parse `--host --port --latency-s --tokens-per-s --plan JSON` and serve `server_class` in the foreground."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--latency-s", type=float, default=0.0, help="Fixed time before each answer.")
     parser.add_argument("--tokens-per-s", type=float, default=0.0, help="Per-request decode speed (0: instant).")
-    parser.add_argument("--plan", default="{}", help="FailurePlan fields as JSON.")
+    parser.add_argument("--plan", default="{}", help=f"{plan_class.__name__} fields as JSON.")
     args = parser.parse_args(argv)
-    server = FakeChatServer(FailurePlan(**json.loads(args.plan)), latency_s=args.latency_s,
-                            tokens_per_s=args.tokens_per_s, host=args.host, port=args.port)  # fmt: skip
+    server = server_class(plan_class(**json.loads(args.plan)), latency_s=args.latency_s,
+                          tokens_per_s=args.tokens_per_s, host=args.host, port=args.port)  # fmt: skip
     web.run_app(server.build_app(), host=args.host, port=args.port, access_log=None, print=None, backlog=1024)
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve_from_command_line(FakeChatServer, FailurePlan, "A failure-injecting OpenAI-compatible chat server.", argv)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ native requests alike, and every answered request is counted per key and per see
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import re
@@ -31,7 +30,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from snowcoder_hf.standins.inference_server import FailurePlan, FakeChatServer, fake_completion, request_key
+from snowcoder_hf.standins.inference_server import (
+    FailurePlan,
+    FakeChatServer,
+    fake_completion,
+    request_key,
+    serve_from_command_line,
+)
 
 _PIECES = re.compile(r"\s*\S+|\s+")
 FINISH = {"stop": "eos_token", "length": "length"}
@@ -269,16 +274,8 @@ def _event(payload: dict) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A failure-injecting server speaking TGI's native and chat APIs.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8089)
-    parser.add_argument("--latency-s", type=float, default=0.0, help="Fixed time before each answer.")
-    parser.add_argument("--tokens-per-s", type=float, default=0.0, help="Per-request decode speed (0: instant).")
-    parser.add_argument("--plan", default="{}", help="TgiFailurePlan fields as JSON.")
-    args = parser.parse_args(argv)
-    server = FakeTgiServer(TgiFailurePlan(**json.loads(args.plan)), latency_s=args.latency_s,
-                           tokens_per_s=args.tokens_per_s, host=args.host, port=args.port)  # fmt: skip
-    web.run_app(server.build_app(), host=args.host, port=args.port, access_log=None, print=None, backlog=1024)
+    serve_from_command_line(FakeTgiServer, TgiFailurePlan,
+                            "A failure-injecting server speaking TGI's native and chat APIs.", argv)  # fmt: skip
 
 
 if __name__ == "__main__":
